@@ -1,0 +1,1 @@
+"""Subcommands of the ``aelab`` CLI; each module has ``register(subparsers)``."""

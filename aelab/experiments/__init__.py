@@ -1,0 +1,1 @@
+"""The runs behind each exercise, with quick/full profiles, writing JSON results."""

@@ -1,0 +1,1 @@
+"""Autograding: sandboxed runner, clean-process checks, calibration, reports."""

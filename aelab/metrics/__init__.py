@@ -1,0 +1,1 @@
+"""Metrics: reconstruction, accuracy, purity, retrieval, bits/dim."""

@@ -1,0 +1,1 @@
+"""Model builders (functional Keras), one module per model."""
