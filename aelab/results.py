@@ -25,7 +25,7 @@ import os
 import platform
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import config
@@ -114,7 +114,7 @@ def write_results(
             "data_sha256": file_sha256(data_source) if data_source else None,
             "seeds": list(seeds),
             "runtime_s": round(float(runtime_s), 2),
-            "started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "host_cpus": os.cpu_count(),
             **environment_info(),
         },
