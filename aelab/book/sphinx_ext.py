@@ -1,0 +1,67 @@
+"""Sphinx extension: results tables generated at build time, read after the notebooks.
+
+Listed in ``_config.yml`` (``sphinx: extra_extensions``). Configuration values:
+
+- ``aelab_profile``: profile whose results are shown (default ``$AELAB_PROFILE``/full);
+- ``aelab_results_dir``: folder of the results JSON (default ``$AELAB_RESULTS``);
+- ``aelab_require_results``: when true, a missing file or unmatched reference is a
+  Sphinx warning, which ``-W`` turns into a failed build.
+
+Sphinx reads documents in name order, so ``book/results`` would be read before
+``solutions/...`` had executed and written its JSON. ``env-before-read-docs``
+moves every page with a results marker to the end and forces it to be re-read
+on every build, because its content depends on files Sphinx does not track.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sphinx.util import logging
+
+from .. import config
+from .results_page import MARKER, replace_markers
+
+logger = logging.getLogger(__name__)
+
+
+def _pages_with_markers(app) -> list[str]:
+    pages = []
+    for docname in sorted(app.env.found_docs):
+        path = Path(app.env.doc2path(docname))
+        if path.suffix == ".md" and MARKER.search(path.read_text(encoding="utf-8")):
+            pages.append(docname)
+    return pages
+
+
+def _read_results_pages_last(app, env, docnames: list[str]) -> None:
+    marked = _pages_with_markers(app)
+    for docname in marked:
+        if docname in docnames:
+            docnames.remove(docname)
+    docnames.extend(marked)  # in place: Sphinx reads this list in order
+
+
+def _expand_markers(app, docname: str, source: list[str]) -> None:
+    if not MARKER.search(source[0]):
+        return
+    profile = config.get_profile(app.config.aelab_profile).name
+    results_dir = config.results_dir(app.config.aelab_results_dir or None)
+    if not results_dir.is_absolute():
+        results_dir = Path(app.srcdir) / results_dir
+    text, problems = replace_markers(source[0], profile, results_dir)
+    source[0] = text
+    for problem in problems:
+        if app.config.aelab_require_results:
+            logger.warning("%s", problem, location=docname, type="aelab", subtype="results")
+        else:
+            logger.info("aelab results: %s", problem)
+
+
+def setup(app):
+    app.add_config_value("aelab_profile", None, "env")
+    app.add_config_value("aelab_results_dir", None, "env")
+    app.add_config_value("aelab_require_results", True, "env")
+    app.connect("env-before-read-docs", _read_results_pages_last)
+    app.connect("source-read", _expand_markers)
+    return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True}
