@@ -80,9 +80,16 @@ def _archive_has_batches(path: Path, peek: int = 32) -> bool:
 
 
 def read_source(path: Path, kind: str | None = None, *, workers: int | None = None,
-                progress: bool = True) -> CifarData:
-    """Decode ``path`` without touching the cache."""
+                verify_official: bool = False) -> CifarData:
+    """Decode ``path`` without touching the cache.
+
+    ``verify_official``: check the official MD5 first (for the downloaded archive).
+    """
     kind = kind or detect_kind(path)
+    if verify_official:
+        from .download import OFFICIAL_MD5, verify_md5
+
+        verify_md5(path, OFFICIAL_MD5)
     if kind in ("batches-dir", "batches-archive"):
         from .batches import read_batches
 
@@ -116,6 +123,8 @@ def load_cifar10(
         cache_dir: cache directory; ``None``: ``$AELAB_CACHE``, else ``~/.cache/aelab``.
         download: download the official archive when the default source is absent.
         progress: show progress bars (download).
+        (The default archive's MD5 is checked before it is decoded; explicit sources
+        are not checked against published values: ``aelab data verify`` does that.)
         use_cache: read/write decoded arrays in ``<cache>/arrays/`` (second load ~0.1 s).
         workers: processes for decoding image folders (``None``: up to 4).
 
@@ -140,14 +149,17 @@ def load_cifar10(
             from .download import fetch_official
 
             fetch_official(path, progress=progress)
+        verify = True
+    else:
+        verify = False
     kind = detect_kind(path)
     if not use_cache:
-        return read_source(path, kind, workers=workers, progress=progress)
+        return read_source(path, kind, workers=workers, verify_official=verify)
     cached_at = cache.cache_path(config.cache_dir(cache_dir), "cifar10",
                                  cache.source_fingerprint(path, kind))
     data = cache.load(cached_at)
     if data is None:
-        data = read_source(path, kind, workers=workers, progress=progress)
+        data = read_source(path, kind, workers=workers, verify_official=verify)
         try:
             cache.save(data, cached_at)
         except OSError as exc:
