@@ -32,3 +32,23 @@ def real_cifar():
     from aelab.data import load_cifar10
 
     return load_cifar10(source, progress=False)
+
+
+@pytest.fixture
+def small_arrays():
+    """Balanced random CIFAR-shaped arrays: ``x_train (50, 32, 32, 3) uint8``, ``y_train (50,)
+    int64`` (5 per class), ``x_test (20, 32, 32, 3)``, ``y_test (20,)`` (2 per class)."""
+    from aelab.data.fixtures import random_images
+
+    x_train, y_train = random_images(50, seed=1)
+    x_test, y_test = random_images(20, seed=2)
+    return x_train, y_train, x_test, y_test
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """An empty cache directory, also set as ``$AELAB_CACHE``; ``$AELAB_DATA`` is unset."""
+    path = tmp_path / "cache"
+    monkeypatch.setenv("AELAB_CACHE", str(path))
+    monkeypatch.delenv("AELAB_DATA", raising=False)
+    return path

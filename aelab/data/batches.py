@@ -39,19 +39,53 @@ MAX_BATCH_BYTES = 256 << 20
 
 # The array-rebuilding function numpy's pickles reference, whatever numpy version wrote them.
 _RECONSTRUCT = np.zeros(0).__reduce__()[0]
+
+
+def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
+    """Python 3 pickles ``bytes`` at protocol 2 as ``_codecs.encode(text, "latin1")``."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError("_codecs.encode is allowed only as text -> latin1 bytes")
+    return text.encode("latin1")
+
+
+def _frombuffer(buffer, dtype, shape, order):
+    """What numpy's protocol-5 pickles call (``numpy._core.numeric._frombuffer``), checked."""
+    if not isinstance(dtype, np.dtype) or dtype.hasobject or order not in ("C", "F"):
+        raise pickle.UnpicklingError("only plain numeric arrays may be rebuilt from a buffer")
+    return np.frombuffer(buffer, dtype=dtype).reshape(shape, order=order)
+
+
+# Exactly what CIFAR batches need: the official Python 2 files use the first three
+# (numpy 2 spells the module numpy._core); Python 3 re-pickles of the same dicts
+# add the latin1 detour (protocol 2) or the buffer form (protocol 5).
 _ALLOWED_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
     ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
+    ("_codecs", "encode"): _latin1_encode,
+    ("numpy.core.numeric", "_frombuffer"): _frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): _frombuffer,
 }
 _FIX_REFETCH = "download it again (`aelab data fetch`) or re-extract the official archive"
 
 
+def _plain_dtype(*args, **kwargs) -> np.dtype:
+    dtype = np.dtype(*args, **kwargs)
+    if dtype.hasobject:
+        raise pickle.UnpicklingError("object arrays are not allowed in a CIFAR-10 batch")
+    return dtype
+
+
 class RestrictedUnpickler(pickle.Unpickler):
-    """Unpickler that rebuilds numpy arrays and builtins only; any other global is refused."""
+    """Unpickler that rebuilds numpy arrays and builtins only; any other global is refused.
+
+    Object arrays are refused too (their elements would be arbitrary pickles).
+    """
 
     def find_class(self, module: str, name: str):
+        if (module, name) == ("numpy", "dtype"):
+            return _plain_dtype
         try:
             return _ALLOWED_GLOBALS[(module, name)]
         except KeyError:
