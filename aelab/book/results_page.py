@@ -172,10 +172,32 @@ def render_exercise(
     return "\n".join(lines), problems
 
 
+def render_runtimes(profile: str, results_dir: str | os.PathLike) -> tuple[str, list[str]]:
+    """Table of measured run times (exercise, file, device, CPUs, seconds) for ``profile``."""
+    lines = ["| exercise | run | device | CPUs | run time |", "|---|---|---|---|---|"]
+    problems = []
+    for exercise, title in EXERCISES.items():
+        runs = load_runs(results_dir, exercise, profile)
+        if not runs:
+            problems.append(f"no {profile} results for {exercise} in {results_dir}")
+            lines.append(f"| {title} | not run yet | | | |")
+        for kind, payload in runs.items():
+            prov = payload.get("provenance", {})
+            seconds = prov.get("runtime_s")
+            minutes = f"{seconds / 60:.1f} min" if isinstance(seconds, int | float) else "n/a"
+            lines.append(
+                f"| {title} | {kind} | {prov.get('device', '?')} | "
+                f"{format_value(prov.get('host_cpus'))} | {minutes} |"
+            )
+    return "\n".join(lines) + "\n", problems
+
+
 def render_marker(
     what: str, profile: str, results_dir: str | os.PathLike, *, heading_level: int = 2
 ) -> tuple[str, list[str]]:
-    """Markdown for a marker's argument: an exercise id or ``all``."""
+    """Markdown for a marker's argument: an exercise id, ``all`` or ``runtimes``."""
+    if what == "runtimes":
+        return render_runtimes(profile, results_dir)
     targets = list(EXERCISES) if what == "all" else [what]
     parts, problems = [], []
     for exercise in targets:
