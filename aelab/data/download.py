@@ -24,6 +24,13 @@ OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 OFFICIAL_MD5 = "c58f30108f718f92721af3b95e74349a"
 OFFICIAL_SIZE = 170_498_071
 
+# Published checksums of known source files, by file name: (algorithm, hex digest).
+PUBLISHED_CHECKSUMS = {
+    "cifar-10-python.tar.gz": ("md5", OFFICIAL_MD5),
+    # The course's shared JPEG copy (value from its README).
+    "cifar10-jpeg.tar.gz": ("sha256", "3dcbb0f9c1a863f33a8269416b0c42d2731a0f28b09106c21813fec48e8f0739"),
+}
+
 _CHUNK = 1 << 16
 _NETWORK_ERRORS = (urllib.error.URLError, http.client.HTTPException, ConnectionError,
                    socket.timeout, TimeoutError)

@@ -153,20 +153,25 @@ def _iter_archive(path: Path) -> Iterator[tuple[tuple[str, ...], bytes]]:
 
 def decode_images(payloads: Sequence[bytes | Path], names: Sequence[str],
                   image_shape: tuple[int, int, int], workers: int = 1,
-                  positions: np.ndarray | None = None) -> np.ndarray:
+                  positions: np.ndarray | None = None, progress=None) -> np.ndarray:
     """Decode encoded images (bytes or file paths) into one ``(n, H, W, C) uint8`` array.
 
     ``names`` label each payload in error messages. Image ``i`` lands at row
     ``positions[i]`` (default ``i``): writing straight into a permuted order
     avoids a second full-size copy. ``workers > 1`` decodes in that many
     processes (contiguous chunks), which pays off for tens of thousands of images
-    when cores are free.
+    when cores are free. ``progress``: a tqdm bar to advance by the number decoded.
     """
     out = np.empty((len(payloads), *image_shape), dtype=np.uint8)
     if positions is None:
         positions = np.arange(len(payloads))
     if workers <= 1 or len(payloads) < PARALLEL_MIN_IMAGES:
-        _decode_into(out, payloads, names, image_shape, positions)
+        step = 2000  # decode in slices so the progress bar moves
+        for lo in range(0, len(payloads), step):
+            hi = min(lo + step, len(payloads))
+            _decode_into(out, payloads[lo:hi], names[lo:hi], image_shape, positions[lo:hi])
+            if progress is not None:
+                progress.update(hi - lo)
         return out
     bounds = np.linspace(0, len(payloads), workers * 4 + 1).astype(int)
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -177,6 +182,8 @@ def decode_images(payloads: Sequence[bytes | Path], names: Sequence[str],
         for lo, future in futures:
             chunk = future.result()
             out[positions[lo:lo + len(chunk)]] = chunk
+            if progress is not None:
+                progress.update(len(chunk))
     return out
 
 
@@ -208,7 +215,7 @@ def _decode_into(out: np.ndarray, payloads, names, image_shape, positions) -> No
 
 def read_image_folder(source: str | os.PathLike, *, class_names: Sequence[str] | None = None,
                       image_shape: tuple[int, int, int] = (32, 32, 3), workers: int | None = None,
-                      mix_seed: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
+                      mix_seed: int | None = None, progress: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
     """Decode an image-folder tree (directory or tar archive) into arrays, in file order.
 
     Args:
@@ -221,6 +228,7 @@ def read_image_folder(source: str | os.PathLike, *, class_names: Sequence[str] |
             ``np.random.default_rng(mix_seed).permutation(n)`` applied as
             ``x[perm[i]] = image i`` (so that slices are class-mixed, like the
             official batches).
+        progress: show a tqdm bar while decoding.
 
     Returns:
         ``x_train (n, H, W, C) uint8, y_train (n,) int64, x_test, y_test, class_names``.
@@ -239,6 +247,16 @@ def read_image_folder(source: str | os.PathLike, *, class_names: Sequence[str] |
     else:
         tree = _collect(_iter_archive(path), path)
     names = _check_classes(tree, path, class_names)
+    from tqdm.auto import tqdm
+
+    total = sum(len(files) for split in SPLITS for files in tree[split].values())
+    bar = tqdm(total=total, unit="img", desc=f"decoding {path.name}", disable=not progress,
+               leave=False)
+    with bar:
+        return _decode_tree(tree, path, names, image_shape, workers, mix_seed, bar)
+
+
+def _decode_tree(tree, path, names, image_shape, workers, mix_seed, bar):
     arrays = []
     for split in SPLITS:
         payloads, labels, where = [], [], []
@@ -254,7 +272,7 @@ def read_image_folder(source: str | os.PathLike, *, class_names: Sequence[str] |
         if mix_seed is not None:
             positions = np.random.default_rng(mix_seed).permutation(len(labels))
             labels[positions] = labels.copy()
-        arrays.append(decode_images(payloads, where, image_shape, workers, positions))
+        arrays.append(decode_images(payloads, where, image_shape, workers, positions, bar))
         arrays.append(labels)
         # Free the encoded bytes of this split before decoding the next.
         del payloads

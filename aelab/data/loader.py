@@ -80,7 +80,7 @@ def _archive_has_batches(path: Path, peek: int = 32) -> bool:
 
 
 def read_source(path: Path, kind: str | None = None, *, workers: int | None = None,
-                verify_official: bool = False) -> CifarData:
+                verify_official: bool = False, progress: bool = False) -> CifarData:
     """Decode ``path`` without touching the cache.
 
     ``verify_official``: check the official MD5 first (for the downloaded archive).
@@ -97,7 +97,7 @@ def read_source(path: Path, kind: str | None = None, *, workers: int | None = No
     else:
         x_train, y_train, x_test, y_test, names = read_image_folder(
             path, class_names=CIFAR10_CLASSES, image_shape=(32, 32, 3), workers=workers,
-            mix_seed=IMAGE_FOLDER_MIX_SEED,
+            mix_seed=IMAGE_FOLDER_MIX_SEED, progress=progress,
         )
     if tuple(names) != CIFAR10_CLASSES:
         raise DataError(f"{describe(path)}: class names {list(names)} are not CIFAR-10's "
@@ -122,7 +122,7 @@ def load_cifar10(
             ``None``: ``$AELAB_DATA``, else ``<cache>/cifar-10-python.tar.gz``.
         cache_dir: cache directory; ``None``: ``$AELAB_CACHE``, else ``~/.cache/aelab``.
         download: download the official archive when the default source is absent.
-        progress: show progress bars (download).
+        progress: show progress bars (download, image decoding).
         (The default archive's MD5 is checked before it is decoded; explicit sources
         are not checked against published values: ``aelab data verify`` does that.)
         use_cache: read/write decoded arrays in ``<cache>/arrays/`` (second load ~0.1 s).
@@ -154,12 +154,14 @@ def load_cifar10(
         verify = False
     kind = detect_kind(path)
     if not use_cache:
-        return read_source(path, kind, workers=workers, verify_official=verify)
+        return read_source(path, kind, workers=workers, verify_official=verify,
+                           progress=progress)
     cached_at = cache.cache_path(config.cache_dir(cache_dir), "cifar10",
                                  cache.source_fingerprint(path, kind))
     data = cache.load(cached_at)
     if data is None:
-        data = read_source(path, kind, workers=workers, verify_official=verify)
+        data = read_source(path, kind, workers=workers, verify_official=verify,
+                           progress=progress)
         try:
             cache.save(data, cached_at)
         except OSError as exc:
