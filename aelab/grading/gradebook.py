@@ -10,6 +10,7 @@ status is not ``ok`` is *flagged* in the gradebook.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -45,7 +46,9 @@ def record_result(db: Path, course: Course, result: dict) -> None:
         try:
             gb.find_submission(name, student)
         except MissingEntry:
-            gb.add_submission(name, student)
+            with warnings.catch_warnings():  # nbgrader's own SQLAlchemy autoflush notices
+                warnings.simplefilter("ignore")
+                gb.add_submission(name, student)
         for part in assignment.parts:
             grade = gb.find_grade(part.test_grade_id, assignment.notebook, name, student)
             grade.auto_score = float(result["parts"].get(part.grade_id, {}).get("points", 0.0))
