@@ -29,6 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # Per-cell limit: the longest full-profile training cell is well under 20 minutes
 # on 2 CPU cores; quick-profile cells take seconds, so a hang fails fast there.
 CELL_TIMEOUT_S = {"quick": 600, "full": 1800}
+FIGURES_DIR = Path("book") / "_generated"
 
 
 class BookBuildError(RuntimeError):
@@ -89,6 +90,21 @@ def write_effective_config(
     tmp.write_text(yaml.safe_dump(settings, sort_keys=False))
     os.replace(tmp, target)
     return target
+
+
+def _ensure_figures(root: Path, key: dict, env: dict) -> None:
+    """(Re)make the Q-page figures when the package, data or profile changed."""
+    figures_dir = root / FIGURES_DIR
+    key_file = figures_dir / "aelab-key.json"
+    if cache_key.read_key(key_file) == key and (figures_dir / "figures.json").is_file():
+        return
+    key_file.unlink(missing_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "aelab.book.figures", "--out", str(figures_dir)], cwd=root, env=env
+    )
+    if done.returncode != 0:
+        raise BookBuildError(f"making the figures of the Q pages failed (exit {done.returncode})")
+    cache_key.write_key(key_file, key)
 
 
 def build_book(
@@ -155,10 +171,13 @@ def build_book(
         AELAB_RESULTS=str(results_dir),
         AELAB_ARTEFACTS=str(build_dir / f"artefacts-{prof.name}"),
         MPLBACKEND="Agg",
+        TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),  # C++ log lines would land in cell outputs
         PYTHONHASHSEED="0",
     )
     if source is not None:
         env["AELAB_DATA"] = str(source)
+    if execute:
+        _ensure_figures(root, key, env)
     jupyter_book = shutil.which("jupyter-book", path=bin_dir) or shutil.which("jupyter-book")
     if jupyter_book is None:
         raise FileNotFoundError("jupyter-book is not installed: pip install -e '.[dev]'")

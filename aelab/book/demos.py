@@ -51,11 +51,15 @@ def train_autoencoder(
     noise_stddev: float = 0.0,
     num_epochs: int = 30,
     seed: int = 42,
+    first_layer_l2: float = 0.0,
 ) -> TrainedAutoencoder:
     """Dense autoencoder 256 -> hidden_units -> mirror -> 256, trained to reproduce its input.
 
     ``noise_stddev > 0`` adds Gaussian noise to the input during training only
     (a denoising autoencoder): the target stays the clean input.
+    ``first_layer_l2 > 0`` starts the first layer's weights small and decays them,
+    so that in a short run the weights show what was learned rather than the
+    random initialisation (used for the Q6 weight images).
     """
     import keras
 
@@ -63,7 +67,11 @@ def train_autoencoder(
     inputs = keras.Input(shape=(SIDE * SIDE,), name="image")
     x = keras.layers.GaussianNoise(noise_stddev)(inputs) if noise_stddev > 0 else inputs
     for i, units in enumerate(hidden_units):
-        x = keras.layers.Dense(units, activation="relu", name=f"encoder_{i}")(x)
+        extra = {}
+        if i == 0 and first_layer_l2 > 0:
+            extra = dict(kernel_initializer=keras.initializers.RandomNormal(stddev=0.01),
+                         kernel_regularizer=keras.regularizers.L2(first_layer_l2))
+        x = keras.layers.Dense(units, activation="relu", name=f"encoder_{i}", **extra)(x)
     codings = x
     for i, units in enumerate(reversed(hidden_units[:-1])):
         x = keras.layers.Dense(units, activation="relu", name=f"decoder_{i}")(x)

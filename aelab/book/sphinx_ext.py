@@ -5,7 +5,9 @@ Listed in ``_config.yml`` (``sphinx: extra_extensions``). Configuration values:
 - ``aelab_profile``: profile whose results are shown (default ``$AELAB_PROFILE``/full);
 - ``aelab_results_dir``: folder of the results JSON (default ``$AELAB_RESULTS``);
 - ``aelab_require_results``: when true, a missing file or unmatched reference is a
-  Sphinx warning, which ``-W`` turns into a failed build.
+  Sphinx warning, which ``-W`` turns into a failed build;
+- ``aelab_figures_dir``: folder of ``figures.json`` written by :mod:`aelab.book.figures`
+  (relative to the book root), whose snippets replace ``<!-- aelab-figures NAME -->``.
 
 Sphinx reads documents in name order, so ``book/results`` would be read before
 ``solutions/...`` had executed and written its JSON. ``env-before-read-docs``
@@ -15,12 +17,17 @@ on every build, because its content depends on files Sphinx does not track.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from sphinx.util import logging
 
 from .. import config
+from .figures import SNIPPETS_FILE
 from .results_page import MARKER, replace_markers
+
+FIGURE_MARKER = re.compile(r"<!--\s*aelab-figures\s+(?P<name>[\w-]+)\s*-->")
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +49,28 @@ def _read_results_pages_last(app, env, docnames: list[str]) -> None:
     docnames.extend(marked)  # in place: Sphinx reads this list in order
 
 
+def _expand_figure_markers(app, docname: str, source: list[str]) -> None:
+    if not FIGURE_MARKER.search(source[0]):
+        return
+    path = Path(app.srcdir) / app.config.aelab_figures_dir / SNIPPETS_FILE
+    try:
+        snippets = json.loads(path.read_text())["snippets"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        snippets = {}
+
+    def expand(match: re.Match) -> str:
+        name = match.group("name")
+        if name not in snippets:
+            logger.warning("no figure %r in %s: run `aelab book` (it runs aelab.book.figures)",
+                           name, path, location=docname, type="aelab", subtype="figures")
+            return ""
+        return snippets[name]
+
+    source[0] = FIGURE_MARKER.sub(expand, source[0])
+
+
 def _expand_markers(app, docname: str, source: list[str]) -> None:
+    _expand_figure_markers(app, docname, source)
     if not MARKER.search(source[0]):
         return
     profile = config.get_profile(app.config.aelab_profile).name
@@ -62,6 +90,7 @@ def setup(app):
     app.add_config_value("aelab_profile", None, "env")
     app.add_config_value("aelab_results_dir", None, "env")
     app.add_config_value("aelab_require_results", True, "env")
+    app.add_config_value("aelab_figures_dir", "book/_generated", "env")
     app.connect("env-before-read-docs", _read_results_pages_last)
     app.connect("source-read", _expand_markers)
     return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True}
