@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from .. import config
-from . import assets, cache_key, offline
+from . import assets, cache_key, figures, offline
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Per-cell limit: the longest full-profile training cell is well under 20 minutes
@@ -45,17 +45,15 @@ class BookBuild:
     cache_cleared: bool
 
 
-def solution_exercises(toc_path: str | os.PathLike) -> list[str]:
-    """Exercise ids (``ex08``...) of the ``solutions/<ex>/`` notebooks listed in a toc."""
+def toc_files(toc_path: str | os.PathLike) -> list[str]:
+    """Every document of a ``jb-book`` toc (``root`` and each ``file``), without suffix."""
     found: list[str] = []
 
     def walk(node):
         if isinstance(node, dict):
-            value = node.get("file")
-            if isinstance(value, str) and value.startswith("solutions/"):
-                exercise = value.split("/")[1]
-                if exercise not in found:
-                    found.append(exercise)
+            for key in ("root", "file"):
+                if isinstance(node.get(key), str):
+                    found.append(node[key])
             for child in node.values():
                 walk(child)
         elif isinstance(node, list):
@@ -64,6 +62,24 @@ def solution_exercises(toc_path: str | os.PathLike) -> list[str]:
 
     walk(yaml.safe_load(Path(toc_path).read_text()))
     return found
+
+
+def solution_exercises(toc_path: str | os.PathLike) -> list[str]:
+    """Exercise ids (``ex08``...) of the ``solutions/<ex>/`` notebooks listed in a toc."""
+    found: list[str] = []
+    for doc in toc_files(toc_path):
+        if doc.startswith("solutions/") and doc.split("/")[1] not in found:
+            found.append(doc.split("/")[1])
+    return found
+
+
+def needs_figures(root: Path, toc_path: Path) -> bool:
+    """Whether any Markdown page of the toc has a ``<!-- aelab-figures ... -->`` marker."""
+    for doc in toc_files(toc_path):
+        page = root / f"{doc}.md"
+        if page.is_file() and figures.MARKER.search(page.read_text(encoding="utf-8")):
+            return True
+    return False
 
 
 def _expected_results(exercises: list[str], profile: str) -> list[str]:
@@ -176,7 +192,7 @@ def build_book(
     )
     if source is not None:
         env["AELAB_DATA"] = str(source)
-    if execute:
+    if execute and needs_figures(root, toc_path):
         _ensure_figures(root, key, env)
     jupyter_book = shutil.which("jupyter-book", path=bin_dir) or shutil.which("jupyter-book")
     if jupyter_book is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import numpy as np
 from .. import config
 
 SNIPPETS_FILE = "figures.json"
+MARKER = re.compile(r"<!--\s*aelab-figures\s+(?P<name>[\w-]+)\s*-->")
 
 
 def _save(fig, out_dir: Path, name: str) -> str:

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 _REMOTE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+_INLINE_URL = re.compile(r"https?://[^\s'\"<>]+", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", re.IGNORECASE)
 # (tag, attribute) pairs the browser fetches without a click.
 _FETCHED = {
@@ -29,9 +30,20 @@ class _AssetFinder(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.remote: list[str] = []
+        self._in_script = False
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        # Inline scripts that name a remote URL load it sooner or later (thebe, require.js).
+        if self._in_script:
+            self.remote.extend(f"inline script {url}" for url in _INLINE_URL.findall(data))
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        self._in_script = tag == "script" and not attrs.get("src")
         for name, value in attrs.items():
             if value is None or (tag, name) not in _FETCHED or not _REMOTE.match(value):
                 continue

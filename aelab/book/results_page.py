@@ -56,10 +56,14 @@ def format_value(value: object) -> str:
             return f"{value:.3e}"
         return f"{value:.4g}"
     if isinstance(value, list):
-        if len(value) <= 6 and all(isinstance(v, int | float) for v in value):
+        if _short(value):
             return "[" + ", ".join(format_value(v) for v in value) + "]"
         return f"list of {len(value)} values"
     return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _short(values: list) -> bool:
+    return len(values) <= 6 and all(isinstance(v, int | float | str | None) for v in values)
 
 
 def load_runs(results_dir: str | os.PathLike, exercise: str, profile: str) -> dict[str, dict]:
@@ -140,9 +144,17 @@ def render_exercise(
 
     for kind, payload in runs.items():
         rows = flatten(payload.get("metrics", {}))
+        # Per-epoch histories, sweeps and tables are plotted in the notebook, not listed here.
+        series = [key for key, value in rows if isinstance(value, list) and not _short(value)]
         lines += [f"{hashes}# Metrics ({kind} run)", "", "| metric | value |", "|---|---|"]
-        lines += [f"| `{key}` | {format_value(value)} |" for key, value in rows]
+        lines += [f"| `{key}` | {format_value(value)} |" for key, value in rows if key not in series]
         lines.append("")
+        if series:
+            lines += [
+                f"Also in the file, not listed: {len(series)} series (per-epoch histories, "
+                f"sweeps, per-method tables): {', '.join(f'`{key}`' for key in series)}.",
+                "",
+            ]
 
     refs = [ref for ref in REFERENCES if ref.exercise == exercise]
     if refs:

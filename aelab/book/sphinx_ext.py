@@ -24,10 +24,9 @@ from pathlib import Path
 from sphinx.util import logging
 
 from .. import config
+from .figures import MARKER as FIGURE_MARKER
 from .figures import SNIPPETS_FILE
 from .results_page import MARKER, replace_markers
-
-FIGURE_MARKER = re.compile(r"<!--\s*aelab-figures\s+(?P<name>[\w-]+)\s*-->")
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +85,21 @@ def _expand_markers(app, docname: str, source: list[str]) -> None:
             logger.info("aelab results: %s", problem)
 
 
+def _drop_remote_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Remove sphinx-thebe's scripts: Jupyter Book 1 always loads it, and its inline
+    script points at unpkg.com (the book has no live-code buttons to use it)."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    kept = []
+    for script in scripts:
+        body = getattr(script, "attributes", {}).get("body", "") or ""
+        if "sphinx-thebe" in str(script) or "unpkg.com" in body:
+            continue
+        kept.append(script)
+    scripts[:] = kept
+
+
 def setup(app):
     app.add_config_value("aelab_profile", None, "env")
     app.add_config_value("aelab_results_dir", None, "env")
@@ -93,4 +107,5 @@ def setup(app):
     app.add_config_value("aelab_figures_dir", "book/_generated", "env")
     app.connect("env-before-read-docs", _read_results_pages_last)
     app.connect("source-read", _expand_markers)
+    app.connect("html-page-context", _drop_remote_scripts, priority=900)
     return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True}
