@@ -128,16 +128,21 @@ def batch_arrays(batch: dict[str, object], where: str) -> tuple[np.ndarray, np.n
 
 
 def rows_to_images(rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``(n, 3072) uint8`` CIFAR rows -> ``(n, 32, 32, 3) uint8`` images, one vectorised copy.
+    """``(n, 3072) uint8`` CIFAR rows -> ``(n, 32, 32, 3) uint8`` images, vectorised.
 
-    A row is channel-major (``R[1024], G[1024], B[1024]``), so it is a ``(3, 32, 32)``
-    image; transposing to channels-last and copying into ``out`` (if given) costs
-    one pass over the data and no float or per-row Python work.
+    A row is channel-major (``R[1024], G[1024], B[1024]``, each 32x32 row-major).
+    Copying one channel plane at a time into every third byte of ``out`` reads
+    the rows contiguously; it measured 2-3x faster than one 4-D
+    ``transpose(0, 2, 3, 1)`` copy, whose innermost axis of 3 defeats numpy's
+    fast paths. No float or per-row Python work; ``out`` (if given) is filled in place.
     """
-    images = rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     if out is None:
-        return np.ascontiguousarray(images)
-    out[...] = images
+        out = np.empty((len(rows), 32, 32, 3), dtype=np.uint8)
+    if not out.flags.c_contiguous or out.shape != (len(rows), 32, 32, 3) or out.dtype != np.uint8:
+        raise ValueError(f"out must be a C-contiguous ({len(rows)}, 32, 32, 3) uint8 array")
+    pixels = out.reshape(len(rows), 1024, 3)  # a view: out is C-contiguous
+    for channel in range(3):
+        pixels[:, :, channel] = rows[:, channel * 1024:(channel + 1) * 1024]
     return out
 
 

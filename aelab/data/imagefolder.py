@@ -13,8 +13,10 @@ then applies a fixed permutation (see there).
 from __future__ import annotations
 
 import io
+import multiprocessing as mp
 import os
 import re
+import sys
 import tarfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -44,6 +46,21 @@ _FIX_LAYOUT = (
 def is_archive(path: Path) -> bool:
     name = path.name.lower()
     return any(name.endswith(suffix) for suffix in _ARCHIVE_SUFFIXES)
+
+
+def default_workers() -> int:
+    """Decoding processes worth starting now: idle cores (cores minus load), 1 to 4.
+
+    Forked workers only help when cores are free: on a busy machine they measured
+    slower than one process. With TensorFlow imported, forking is unsafe (its
+    threads may hold locks) and spawning would re-run the user's script, so
+    decoding stays in this process.
+    """
+    if "tensorflow" in sys.modules or "fork" not in mp.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    idle = cores - os.getloadavg()[0]
+    return max(1, min(4, int(idle)))
 
 
 def _natural_key(name: str):
@@ -174,7 +191,7 @@ def decode_images(payloads: Sequence[bytes | Path], names: Sequence[str],
                 progress.update(hi - lo)
         return out
     bounds = np.linspace(0, len(payloads), workers * 4 + 1).astype(int)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
         futures = [
             (lo, pool.submit(_decode_chunk, payloads[lo:hi], names[lo:hi], image_shape))
             for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo
@@ -223,7 +240,7 @@ def read_image_folder(source: str | os.PathLike, *, class_names: Sequence[str] |
         class_names: the exact class folders expected, in label order; ``None``
             accepts any set of folders (labels = sorted folder names).
         image_shape: ``(H, W, C)`` every image must have (C = 3: RGB, 1: grayscale).
-        workers: decoding processes; ``None``: ``min(4, cores)``.
+        workers: decoding processes; ``None``: :func:`default_workers`.
         mix_seed: ``None`` keeps file order; an int puts each split in the order of
             ``np.random.default_rng(mix_seed).permutation(n)`` applied as
             ``x[perm[i]] = image i`` (so that slices are class-mixed, like the
@@ -241,7 +258,7 @@ def read_image_folder(source: str | os.PathLike, *, class_names: Sequence[str] |
     if not path.exists():
         raise DataError(f"{describe(path)}: no such file or directory; check the path")
     if workers is None:
-        workers = min(4, os.cpu_count() or 1)
+        workers = default_workers()
     if path.is_dir():
         tree = _collect(_iter_directory(path), path)
     else:
