@@ -158,19 +158,30 @@ def train_dae(data: Ex08Data, settings: Ex08Settings, *, seed: int, verbose: int
     """
     import keras
 
-    from ..data.pipeline import make_dataset
     from ..models.dae import build_dae
 
     keras.utils.set_random_seed(seed)
     models = build_dae(hidden_filters=settings.hidden_filters, coding_filters=settings.coding_filters,
                        noise_stddev=settings.noise_stddev, learning_rate=settings.dae_learning_rate)
-    # Noise is a layer of the model (training only), so the pipeline adds none.
+    return models, fit_dae(models.autoencoder, data, settings, seed=seed, verbose=verbose)
+
+
+def fit_dae(autoencoder, data: Ex08Data, settings: Ex08Settings, *, seed: int, verbose: int = 2) -> dict:
+    """Train a compiled autoencoder ``(n, 32, 32, 3) float32 [0,1] -> same`` on ``data.x_train``.
+
+    The noise must be part of the model (a training-only layer), so the input
+    pipeline adds none. Returns the per-epoch history as a dict of lists.
+    """
+    from ..data.pipeline import make_dataset
+
+    if not getattr(autoencoder, "compiled", False):
+        raise ValueError("compile the autoencoder first (e.g. Adam and loss='mse')")
     train = make_dataset(data.x_train, batch_size=settings.batch_size, shuffle=True, seed=seed)
     val = make_dataset(data.x_val, batch_size=512)
     # shuffle=False: the dataset already reshuffles every epoch (Keras warns otherwise).
-    history = models.autoencoder.fit(train, validation_data=val, epochs=settings.dae_epochs,
-                                     shuffle=False, verbose=verbose)
-    return models, {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    history = autoencoder.fit(train, validation_data=val, epochs=settings.dae_epochs,
+                              shuffle=False, verbose=verbose)
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
 def noisy_copy(images: np.ndarray, stddev: float, *, seed: int) -> np.ndarray:
@@ -211,13 +222,18 @@ def copy_encoder(encoder):
 
 
 def train_classifier(method: str, encoder, x, y, data: Ex08Data, settings: Ex08Settings, *,
-                     seed: int, budget_images: int, verbose: int = 0, validate: bool = True):
+                     seed: int, budget_images: int, verbose: int = 0, validate: bool = True,
+                     build=None):
     """Train one classifier under the budget rule; returns ``(model, info)``.
 
     ``method``: ``pretrained_frozen`` / ``pretrained_finetuned`` use a copy of
     the pretrained ``encoder``; ``scratch`` uses the same architecture with fresh
     weights. ``x (n, 32, 32, 3) uint8``, ``y (n,) int64``. The returned model maps
     ``(n, 32, 32, 3) float32 [0, 1]`` to ``(n, 10) float32`` probabilities.
+
+    ``build(encoder, *, num_classes, freeze_encoder) -> compiled keras.Model``
+    replaces the library's classifier (the notebook passes the student's); it
+    must use ``encoder`` as a layer so that freezing/unfreezing it works.
     """
     import keras
 
@@ -229,10 +245,15 @@ def train_classifier(method: str, encoder, x, y, data: Ex08Data, settings: Ex08S
     keras.utils.set_random_seed(seed)
     pretrained = method != "scratch"
     enc = copy_encoder(encoder) if pretrained else fresh_copy(encoder)
-    head = build_head(tuple(enc.output.shape[1:]), num_classes=len(data.class_names),
-                      filters=settings.head_filters)
-    model = build_classifier(enc, head=head, freeze_encoder=pretrained,
-                             learning_rate=settings.learning_rate, seed=seed)
+    if build is None:
+        head = build_head(tuple(enc.output.shape[1:]), num_classes=len(data.class_names),
+                          filters=settings.head_filters)
+        model = build_classifier(enc, head=head, freeze_encoder=pretrained,
+                                 learning_rate=settings.learning_rate, seed=seed)
+    else:
+        model = build(enc, num_classes=len(data.class_names), freeze_encoder=pretrained)
+        if not getattr(model, "compiled", False):
+            raise ValueError("build(...) must return a compiled model (Adam, sparse categorical cross-entropy)")
     epochs, steps = schedule_for(len(y), budget_images, settings.max_epochs, settings.batch_size)
     # Repeated so that an "epoch" can be part of a pass when the budget is smaller than the set.
     train = make_dataset(x, y, target="label", batch_size=settings.batch_size, shuffle=True,
@@ -272,7 +293,7 @@ def evaluate_classifier(model, x, y, *, batch_size: int = 512) -> float:
 
 def label_fraction_curve(encoder, data: Ex08Data, settings: Ex08Settings, *, seed: int,
                          methods: tuple[str, ...] = ("pretrained_frozen", "scratch"),
-                         verbose: int = 0, progress=print) -> dict:
+                         verbose: int = 0, progress=print, build=None) -> dict:
     """Test accuracy vs label fraction for each method over ``settings.curve_seeds`` seeds.
 
     Every run follows the budget rule with ``settings.curve_budget_images``.
@@ -295,7 +316,8 @@ def label_fraction_curve(encoder, data: Ex08Data, settings: Ex08Settings, *, see
                 idx = stratified_subset(data.y_train, fraction, seed=run_seed)
                 model, _ = train_classifier(method, encoder, data.x_train[idx], data.y_train[idx], data,
                                             settings, seed=run_seed, validate=False,
-                                            budget_images=settings.curve_budget_images, verbose=verbose)
+                                            budget_images=settings.curve_budget_images, verbose=verbose,
+                                            build=build)
                 values.append(evaluate_classifier(model, x_test, y_test))
             summary = mean_and_spread(values)
             out[method]["accuracy"].append(values)
@@ -455,6 +477,6 @@ def summary_lines(metrics: dict) -> list[str]:
 
 __all__ = [
     "EXERCISE", "TARGETS", "Ex08Settings", "Ex08Data", "settings_for", "schedule_for", "prepare_data",
-    "train_dae", "top_activating", "train_classifier", "evaluate_classifier", "label_fraction_curve",
+    "train_dae", "fit_dae", "top_activating", "train_classifier", "evaluate_classifier", "label_fraction_curve",
     "answer", "targets_report", "run", "summary_lines",
 ]
