@@ -21,6 +21,7 @@ import numpy as np
 from .. import config
 
 SNIPPETS_FILE = "figures.json"
+PAGES = ("q3", "q4", "q5", "q6", "q7")  # snippet names, one per page marker
 MARKER = re.compile(r"<!--\s*aelab-figures\s+(?P<name>[\w-]+)\s*-->")
 
 
@@ -220,6 +221,8 @@ def make_all(out_dir: str | os.PathLike, profile: config.Profile, data_source=No
         "q6": q6_features(out, profile, data_source, seed),
         "q7": q7_kl(out),
     }
+    if tuple(snippets) != PAGES:
+        raise RuntimeError(f"figures made {tuple(snippets)}, pages expect {PAGES}")
     payload = {"profile": profile.name, "seconds": round(time.perf_counter() - start, 1),
                "snippets": snippets}
     tmp = out / (SNIPPETS_FILE + ".tmp")
