@@ -1,10 +1,10 @@
-"""Session fixture: the toy course, released and calibrated once."""
+"""Session fixture: the toy course, released and calibrated once per test process."""
 
 import pytest
 
-from .toy_helpers import build_toy_course
+from .toy_helpers import shared_toy_course
 
 
 @pytest.fixture(scope="session")
-def toy_course(tmp_path_factory):
-    return build_toy_course(tmp_path_factory.mktemp("toy-course"))
+def toy_course():
+    return shared_toy_course()

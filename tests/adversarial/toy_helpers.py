@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -16,6 +19,18 @@ from aelab.grading.toy import FIT_CELL, SCALE_CELL, write_toy_course
 # Short limits keep the fault tests (infinite loops) quick.
 FAST = Settings(memory_gb=2.0, cell_timeout_s=8, notebook_timeout_s=90, extract_timeout_s=15,
                 checks_timeout_s=120)
+
+
+_SHARED: list[Course] = []
+
+
+def shared_toy_course() -> Course:
+    """One released, calibrated toy course per test process (building it costs ~20 s)."""
+    if not _SHARED:
+        root = Path(tempfile.mkdtemp(prefix="aelab-toy-course-"))
+        atexit.register(shutil.rmtree, root, True)
+        _SHARED.append(build_toy_course(root))
+    return _SHARED[0]
 
 
 def build_toy_course(root: Path) -> Course:
