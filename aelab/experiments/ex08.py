@@ -90,8 +90,8 @@ def settings_for(profile: config.Profile | str) -> Ex08Settings:
         ),
         full=Ex08Settings(
             train_size=None, validation_size=2000, test_size=None, dae_epochs=3,
-            budget_images=60_000, max_epochs=30,
-            curve_budget_images=8_000, curve_seeds=3, curve_test_size=5000,
+            budget_images=50_000, max_epochs=30,
+            curve_budget_images=6_000, curve_seeds=3, curve_test_size=2000,
         ),
     )
 
