@@ -57,14 +57,14 @@ def attacks(course, out_dir):
             sys.modules["pytest"] = types.ModuleType("pytest")
             def scale_images(images):
                 return images
-            """)), "cell_error", fit_only),
+            """)), "cell_error", nothing),  # the poisoned kernel also breaks the artefact cell
         "monkeypatch-numpy": (honest(course, scale=_scale("""
             np.allclose = lambda *a, **k: True
             np.testing.assert_allclose = lambda *a, **k: None
             np.array_equal = lambda *a, **k: True
             def scale_images(images):
                 return np.zeros(images.shape, np.float32)
-            """)), "cell_error", fit_only),
+            """)), "ok", fit_only),  # the visible test passes, the hidden checks do not
         "always-equal": (honest(course, scale=_scale("""
             class Anything(float):
                 dtype = np.float32
@@ -74,7 +74,7 @@ def attacks(course, out_dir):
                 __hash__ = float.__hash__
             def scale_images(images):
                 return Anything(1.0)
-            """)), "cell_error", fit_only),
+            """)), "ok", fit_only),
         "hard-coded": (honest(course, fit="def fit_line(x, y):\n    return 2.0, 1.0\n"),
                        "ok", scale_only),
         "hard-coded-artefact": (honest(course, fit="def fit_line(x, y):\n    return 3.0, 1.0\n"),
@@ -82,7 +82,7 @@ def attacks(course, out_dir):
         "import-reference": (honest(course, scale=_scale("""
             from aelab.grading.toy import SCALE_CELL
             exec(SCALE_CELL)
-            """)), "ok", fit_only),
+            """)), "cell_error", fit_only),
         "import-reference-hidden": (honest(course, scale=_scale("""
             _ref = __import__("ae" + "lab.grading.to" + "y", fromlist=["SCALE_CELL"])
             exec(_ref.SCALE_CELL)
@@ -120,7 +120,7 @@ def attacks(course, out_dir):
             _hog = []
             while True:
                 _hog.append(bytearray(64 << 20))
-            """)), "memory_limit", nothing),
+            """)), "memory_limit", fit_only),  # MemoryError: the kernel survives, fit is honest
         "os-exit": (honest(course, scale=SCALE_CELL + "\nimport os\nos._exit(0)\n"),
                     "kernel_died", nothing),
         "deleted-test": (honest(course, edit=delete_test), "tampered", full),
