@@ -146,3 +146,24 @@ def test_archive_missing_members_is_reported(tmp_path, small_arrays):
         archive.addfile(info, io.BytesIO(b"hi"))
     with pytest.raises(DataError, match=r"archive lacks \['data_batch_1'"):
         read_batches_archive(path)
+
+
+@pytest.mark.parametrize("n_train", [0, 3, 47, 53])
+def test_unequal_or_empty_batches_round_trip(tmp_path, n_train):
+    from aelab.data.fixtures import random_images
+
+    x_train, y_train = random_images(n_train, seed=n_train)
+    x_test, y_test = random_images(7, seed=99)
+    directory = write_cifar_batches(tmp_path / "b", x_train, y_train, x_test, y_test)
+    got = read_batches_dir(directory)
+    for a, b in zip(got[:4], (x_train, y_train, x_test, y_test), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert got[0].shape == (n_train, 32, 32, 3)
+
+
+def test_float_labels_are_refused(tmp_path, small_arrays):
+    directory = write_cifar_batches(tmp_path / "b", *small_arrays)
+    bad = {b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 1.5]}
+    (directory / "test_batch").write_bytes(pickle.dumps(bad, protocol=2))
+    with pytest.raises(DataError, match="ints 0..9"):
+        read_batches_dir(directory)

@@ -121,7 +121,9 @@ def batch_arrays(batch: dict[str, object], where: str) -> tuple[np.ndarray, np.n
         raise DataError(f"{where}: 'data' must be an (n, 3072) uint8 array, found {found}; {_FIX_REFETCH}")
     if not isinstance(labels, list | np.ndarray) or len(labels) != len(data):
         raise DataError(f"{where}: 'labels' must be a list of {len(data)} ints; {_FIX_REFETCH}")
-    labels = np.asarray(labels)
+    if isinstance(labels, list) and not all(type(v) is int for v in labels):
+        raise DataError(f"{where}: 'labels' must be ints 0..9; {_FIX_REFETCH}")
+    labels = np.asarray(labels, dtype=labels.dtype if isinstance(labels, np.ndarray) else np.int64)
     if labels.dtype.kind not in "iu" or labels.size and (labels.min() < 0 or labels.max() > 9):
         raise DataError(f"{where}: 'labels' must be ints 0..9; {_FIX_REFETCH}")
     return data, labels.astype(np.int64)
@@ -146,28 +148,39 @@ def rows_to_images(rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarra
     return out
 
 
-def _assemble(batches: dict[str, bytes | Path], where: str):
-    """Decode the six batches (payload bytes or file paths) into the four arrays."""
+def _assemble(batches: dict[str, bytes | Path | None], where: str):
+    """Decode the six batches (payload bytes or file paths) into the four arrays.
+
+    Each batch is converted into the output as soon as it is unpickled and then
+    dropped, so peak memory is the output plus about two batches (~60 MB), not
+    the output plus every batch. The output is sized from the first batch
+    (official batches are equal); unequal batches grow it, which costs a copy.
+    """
     arrays = []
     for names in (TRAIN_BATCHES, (TEST_BATCH,)):
-        parts = []
-        for name in names:
-            payload = batches[name]
+        images, labels, filled = None, [], 0
+        for index, name in enumerate(names):
+            payload, batches[name] = batches[name], None  # drop raw bytes once decoded
             label = f"{where}/{name}"
             if isinstance(payload, Path):
                 with open(payload, "rb") as stream:
-                    batch = load_batch_pickle(stream, label)
+                    data, batch_labels = batch_arrays(load_batch_pickle(stream, label), label)
             else:
-                batch = load_batch_pickle(payload, label)
-                batches[name] = None  # drop the raw bytes as soon as they are decoded
-            parts.append(batch_arrays(batch, label))
-        total = sum(len(data) for data, _ in parts)
-        images = np.empty((total, 32, 32, 3), dtype=np.uint8)
-        start = 0
-        for data, _ in parts:
-            rows_to_images(data, images[start:start + len(data)])
-            start += len(data)
-        arrays += [images, np.concatenate([labels for _, labels in parts])]
+                data, batch_labels = batch_arrays(load_batch_pickle(payload, label), label)
+            del payload
+            if images is None:
+                images = np.empty((len(data) * len(names), 32, 32, 3), dtype=np.uint8)
+            if filled + len(data) > len(images):
+                grown = np.empty((filled + len(data) * (len(names) - index), 32, 32, 3), np.uint8)
+                grown[:filled] = images[:filled]
+                images = grown
+            rows_to_images(data, images[filled:filled + len(data)])
+            filled += len(data)
+            labels.append(batch_labels)
+            del data
+        if filled != len(images):
+            images = images[:filled].copy()
+        arrays += [images, np.concatenate(labels)]
     return arrays
 
 

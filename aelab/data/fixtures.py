@@ -107,7 +107,7 @@ def _check(x: np.ndarray, y: np.ndarray, split: str, image_shape=None) -> tuple[
 
 
 def _batch_dict(x: np.ndarray, y: np.ndarray, label: str, offset: int) -> dict:
-    rows = np.ascontiguousarray(x.transpose(0, 3, 1, 2)).reshape(len(x), -1)
+    rows = np.ascontiguousarray(x.transpose(0, 3, 1, 2)).reshape(len(x), 3 * 32 * 32)
     return {
         b"batch_label": label.encode(),
         b"labels": [int(v) for v in y],

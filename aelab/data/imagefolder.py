@@ -102,7 +102,7 @@ def _collect(entries: Iterable[tuple[tuple[str, ...], object]], source: Path):
                 "remove it from the class folder"
             )
         tree.setdefault(split, {}).setdefault(label, []).append((name, payload))
-    return tree
+    return tree, prefix or ()
 
 
 def _check_classes(tree, source: Path, expected: Sequence[str] | None) -> tuple[str, ...]:
@@ -187,6 +187,9 @@ def decode_images(payloads: Sequence[bytes | Path], names: Sequence[str],
         for lo in range(0, len(payloads), step):
             hi = min(lo + step, len(payloads))
             _decode_into(out, payloads[lo:hi], names[lo:hi], image_shape, positions[lo:hi])
+            if isinstance(payloads, list):
+                # Drop decoded bytes now: keeps peak memory near the output array.
+                payloads[lo:hi] = [None] * (hi - lo)
             if progress is not None:
                 progress.update(hi - lo)
         return out
@@ -260,9 +263,12 @@ def read_image_folder(source: str | os.PathLike, *, class_names: Sequence[str] |
     if workers is None:
         workers = default_workers()
     if path.is_dir():
-        tree = _collect(_iter_directory(path), path)
+        tree, top = _collect(_iter_directory(path), path)
+        where = f"{describe(path)}/"
     else:
-        tree = _collect(_iter_archive(path), path)
+        tree, top = _collect(_iter_archive(path), path)
+        where = f"{describe(path)}:"
+    where += "".join(f"{part}/" for part in top)
     names = _check_classes(tree, path, class_names)
     from tqdm.auto import tqdm
 
@@ -270,28 +276,44 @@ def read_image_folder(source: str | os.PathLike, *, class_names: Sequence[str] |
     bar = tqdm(total=total, unit="img", desc=f"decoding {path.name}", disable=not progress,
                leave=False)
     with bar:
-        return _decode_tree(tree, path, names, image_shape, workers, mix_seed, bar)
+        return _decode_tree(tree, where, names, image_shape, workers, mix_seed, bar)
 
 
-def _decode_tree(tree, path, names, image_shape, workers, mix_seed, bar):
+class _Names(Sequence):
+    """``where/split/class/file`` for each image, formatted only when an error needs one
+    (60,000 ready-made strings would cost memory on every load)."""
+
+    def __init__(self, prefix: str, class_names, labels: np.ndarray, files: list[str]):
+        self.prefix, self.class_names, self.labels, self.files = prefix, class_names, labels, files
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return _Names(self.prefix, self.class_names, self.labels[index], self.files[index])
+        return f"{self.prefix}{self.class_names[self.labels[index]]}/{self.files[index]}"
+
+
+def _decode_tree(tree, where: str, names, image_shape, workers, mix_seed, bar):
+    """Decode ``tree`` (see :func:`_collect`) split by split, emptying it as it goes."""
     arrays = []
     for split in SPLITS:
-        payloads, labels, where = [], [], []
+        payloads, files, labels = [], [], []
         for label, class_name in enumerate(names):
-            files = sorted(tree[split][class_name], key=lambda item: _natural_key(item[0]))
-            for file_name, payload in files:
-                payloads.append(payload)
-                where.append(f"{describe(path)}:{split}/{class_name}/{file_name}"
-                             if not isinstance(payload, Path) else describe(payload))
-            labels.append(np.full(len(files), label, dtype=np.int64))
+            entries = sorted(tree[split].pop(class_name), key=lambda item: _natural_key(item[0]))
+            files += [file_name for file_name, _ in entries]
+            payloads += [payload for _, payload in entries]
+            labels.append(np.full(len(entries), label, dtype=np.int64))
+            del entries  # the payload list is now the only holder of the bytes
         labels = np.concatenate(labels)
+        file_labels = labels.copy()
         positions = None
         if mix_seed is not None:
             positions = np.random.default_rng(mix_seed).permutation(len(labels))
-            labels[positions] = labels.copy()
-        arrays.append(decode_images(payloads, where, image_shape, workers, positions, bar))
+            labels[positions] = file_labels
+        label_names = _Names(f"{where}{split}/", names, file_labels, files)
+        arrays.append(decode_images(payloads, label_names, image_shape, workers, positions, bar))
         arrays.append(labels)
-        # Free the encoded bytes of this split before decoding the next.
         del payloads
-        tree[split] = None
     return (*arrays, names)
