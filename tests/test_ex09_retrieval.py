@@ -151,3 +151,17 @@ def test_itq_lowers_quantisation_error_vs_pca():
 def test_baseline_requires_fit():
     with pytest.raises(ValueError, match="not fitted"):
         PCASign(4).hash(np.zeros((2, 8)))
+
+
+def test_randomised_pca_matches_exact_eigendecomposition():
+    from aelab.retrieval.baselines import _pca_components
+
+    rng = np.random.default_rng(6)
+    scales = np.linspace(10, 1, 50)
+    x = rng.standard_normal((800, 50)) * scales
+    x -= x.mean(axis=0)
+    _, vectors = np.linalg.eigh(x.T @ x)
+    exact = vectors[:, ::-1][:, :8]
+    approx = _pca_components(x, 8)
+    # Same directions up to sign: |cosine| close to 1 for each component.
+    np.testing.assert_allclose(np.abs((exact * approx).sum(axis=0)), 1.0, atol=1e-3)

@@ -74,21 +74,34 @@ class RandomHyperplaneLSH(_LinearHasher):
         return rng.standard_normal((centred.shape[1], self.num_bits))
 
 
-def _pca_components(centred: np.ndarray, num_bits: int) -> np.ndarray:
-    """Top ``num_bits`` principal directions ``(d, num_bits)`` via the covariance eigendecomposition."""
-    if num_bits > centred.shape[1]:
-        raise ValueError(f"num_bits={num_bits} exceeds the feature dimension {centred.shape[1]}")
-    # d x d covariance then eigh is cheaper than an SVD of the n x d matrix when n >> d.
-    cov = (centred.T @ centred) / (centred.shape[0] - 1)
-    _, vectors = np.linalg.eigh(cov.astype(np.float64))
-    return vectors[:, ::-1][:, :num_bits]
+def _pca_components(centred: np.ndarray, num_bits: int, seed: int = 0) -> np.ndarray:
+    """Top ``num_bits`` principal directions ``(d, num_bits)`` of centred ``(n, d)`` data.
+
+    Randomised SVD (Halko, Martinsson & Tropp 2011) with power iterations: the
+    exact eigendecomposition of a 3072 x 3072 covariance costs seconds to tens
+    of seconds on a shared 2-core CPU, this costs O(n d k) and agrees with it
+    on the leading directions (checked in the tests).
+    """
+    n, d = centred.shape
+    if num_bits > min(n, d):
+        raise ValueError(f"num_bits={num_bits} exceeds min(n_samples, n_features)={min(n, d)}")
+    k = min(num_bits + 20, min(n, d))
+    rng = np.random.default_rng(seed)
+    x = centred.astype(np.float64)
+    basis, _ = np.linalg.qr(x @ rng.standard_normal((d, k)))
+    for _ in range(4):
+        # Power iterations sharpen the gap between leading and trailing directions.
+        basis, _ = np.linalg.qr(x.T @ basis)
+        basis, _ = np.linalg.qr(x @ basis)
+    _, _, vt = np.linalg.svd(basis.T @ x, full_matrices=False)
+    return vt[:num_bits].T
 
 
 class PCASign(_LinearHasher):
     """Sign of the top principal components."""
 
     def _fit_projection(self, centred):
-        return _pca_components(centred, self.num_bits)
+        return _pca_components(centred, self.num_bits, self.seed)
 
 
 class PCAITQ(_LinearHasher):
@@ -99,7 +112,7 @@ class PCAITQ(_LinearHasher):
         self.num_iterations = int(num_iterations)
 
     def _fit_projection(self, centred):
-        components = _pca_components(centred, self.num_bits)
+        components = _pca_components(centred, self.num_bits, self.seed)
         v = centred @ components
         rng = np.random.default_rng(self.seed)
         rotation, _ = np.linalg.qr(rng.standard_normal((self.num_bits, self.num_bits)))
