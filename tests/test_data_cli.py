@@ -55,11 +55,26 @@ def test_verify_uses_the_published_md5_for_the_official_name(archive, cache_dir,
 def test_verify_detects_a_stale_cache(archive, cache_dir, capsys, small_arrays):
     assert main(["data", "fetch", "--data", str(archive), "--no-progress"]) == 0
     (cached,) = (cache_dir / "arrays").iterdir()
-    cached.write_bytes(b"garbage")
+    (cached / "meta.json").write_text("garbage")
     assert main(["data", "verify", "--data", str(archive), "--md5",
                  hashlib.md5(archive.read_bytes()).hexdigest()]) == 1
     assert "unreadable" in capsys.readouterr().out
     assert not cached.exists()
+
+
+def test_verify_detects_a_cache_built_from_another_file(archive, cache_dir, capsys):
+    import json as json_module
+
+    assert main(["data", "fetch", "--data", str(archive), "--no-progress"]) == 0
+    (cached,) = (cache_dir / "arrays").iterdir()
+    meta = json_module.loads((cached / "meta.json").read_text())
+    (cached / "meta.json").write_text(json_module.dumps(meta | {"sha256": "0" * 64}))
+    md5 = hashlib.md5(archive.read_bytes()).hexdigest()
+    assert main(["data", "verify", "--data", str(archive), "--md5", md5]) == 1
+    assert "built from another file" in capsys.readouterr().out
+    assert not cached.exists()
+    assert main(["data", "fetch", "--data", str(archive), "--no-progress"]) == 0
+    assert main(["data", "verify", "--data", str(archive), "--md5", md5]) == 0
 
 
 def test_verify_directory_source_digests_arrays(tmp_path, small_arrays, cache_dir, capsys):

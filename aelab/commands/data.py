@@ -7,6 +7,7 @@ failed; 2 bad input (missing or malformed source), with a message saying what to
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -152,7 +153,7 @@ def _verify(args) -> int:
             print(f"MISMATCH cache {cached} is unreadable (deleted; it is rebuilt on the next load)")
         elif path.is_file() and data.sha256 != actual["sha256"]:
             failures += 1
-            cached.unlink()
+            shutil.rmtree(cached, ignore_errors=True)
             print(f"MISMATCH cache {cached} was built from another file (deleted; rebuilt on next load)")
         else:
             print(f"OK     cache {cached}")
