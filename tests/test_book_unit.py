@@ -158,11 +158,14 @@ def test_cache_key_tracks_data_profile_and_package(tmp_path):
         cache_key.data_digest(tmp_path / "missing")
 
     package = tmp_path / "pkg"
-    package.mkdir()
+    (package / "grading").mkdir(parents=True)
     (package / "m.py").write_text("A = 1\n")
     digest = cache_key.package_digest(package)
     (package / "m.py").write_text("A = 2\n")
     assert cache_key.package_digest(package) != digest
+    digest = cache_key.package_digest(package)
+    (package / "grading" / "g.py").write_text("B = 1\n")  # never imported by notebooks
+    assert cache_key.package_digest(package) == digest
 
     key_file = tmp_path / "key.json"
     assert cache_key.read_key(key_file) is None

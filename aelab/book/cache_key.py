@@ -20,16 +20,24 @@ from ..results import file_sha256
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
+# Parts of the package that neither the notebooks nor the Q-page figures import:
+# editing them must not throw away an hour of cached full-profile outputs.
+_NOT_KEYED = ("cli.py", "commands/", "grading/", "book/build.py", "book/cache_key.py",
+              "book/assets.py", "book/offline.py", "book/results_page.py",
+              "book/references.py", "book/sphinx_ext.py")
+
 # Libraries whose version changes what the notebooks compute.
 _KEYED_DISTRIBUTIONS = ("tensorflow", "keras", "numpy", "matplotlib")
 
 
 def package_digest(package_dir: str | os.PathLike = PACKAGE_DIR) -> str:
-    """sha256 over every ``*.py`` file of the package (relative path and bytes)."""
+    """sha256 over the package's ``*.py`` files (relative path and bytes) that
+    notebook outputs can depend on (all but ``_NOT_KEYED``)."""
     root = Path(package_dir)
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
-        if "__pycache__" in path.parts:
+        relative = path.relative_to(root).as_posix()
+        if "__pycache__" in path.parts or relative.startswith(_NOT_KEYED):
             continue
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(b"\0")
