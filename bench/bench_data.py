@@ -8,12 +8,16 @@ Rows (each measured in a fresh subprocess, so peak RSS is that step's alone):
 - ``pickles naive loop``: the same files, the same unpickler, but the common
   per-row ``images.append(row.reshape(3, 32, 32).transpose(1, 2, 0))`` loop.
   The ratio of the two is reported from the same run.
+- ``rows->images only``: just the conversion of the 60,000 rows already in
+  memory, vectorised vs the per-row loop (the part vectorising changes).
 - ``image folder first load``: ``load_cifar10($AELAB_DATA)`` into an empty cache
   (streams the archive, decodes every image, writes the cache), serially and with
   2 worker processes.
 - ``image folder cached load``: the same call again (reads the cache).
 
-``load_s`` times the load call only (not interpreter start or imports);
+``wall_s``/``cpu_s`` time the load call only (not interpreter start or imports);
+speed targets are judged on ``cpu_s`` because the cores may be shared (the load
+average is printed with the parallel row).
 ``peak_rss_mb`` is ``ru_maxrss`` of the subprocess, ``over_base_mb`` the same minus
 the RSS just before the load (imports), i.e. what loading itself added. The
 uint8 arrays are 184.3 MB.
@@ -82,7 +86,10 @@ def _child(case: str, source: str, cache: str) -> dict:
         write_cifar_batches(Path(cache) / "cifar-10-batches-py", real.x_train, real.y_train,
                             real.x_test, real.y_test)
         return {}
+    if case.startswith("rows-"):
+        return _child_rows(case, Path(source))
     base = _rss_mb()
+    cpu = _cpu_s()
     started = time.perf_counter()
     if case == "vectorised":
         x_train = read_batches_dir(source)[0]
@@ -94,12 +101,50 @@ def _child(case: str, source: str, cache: str) -> dict:
     else:
         raise ValueError(f"unknown case {case!r}")
     elapsed = time.perf_counter() - started
+    cpu = _cpu_s() - cpu
     assert x_train.shape == (50000, 32, 32, 3)
     # ru_maxrss survives exec, so it also covers the parent's RSS at fork time; the
     # parent (run()) keeps no data for that reason. VmHWM (this process image only)
     # is recorded as a cross-check.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
-    return {"load_s": elapsed, "peak_rss_mb": peak, "base_rss_mb": base, "hwm_mb": _status_mb("VmHWM")}
+    return {"load_s": elapsed, "cpu_s": cpu, "peak_rss_mb": peak, "base_rss_mb": base,
+            "hwm_mb": _status_mb("VmHWM")}
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _child_rows(case: str, directory: Path) -> dict:
+    """Time only the rows -> images conversion of all 60,000 rows (already in memory)."""
+    import numpy as np
+
+    from aelab.data.batches import (
+        TEST_BATCH,
+        TRAIN_BATCHES,
+        batch_arrays,
+        load_batch_pickle,
+        rows_to_images,
+    )
+
+    rows = []
+    for name in (*TRAIN_BATCHES, TEST_BATCH):
+        with open(directory / name, "rb") as stream:
+            rows.append(batch_arrays(load_batch_pickle(stream, name), name)[0])
+    rows = np.concatenate(rows)
+    base = _rss_mb()
+    cpu = _cpu_s()
+    started = time.perf_counter()
+    if case == "rows-vectorised":
+        images = rows_to_images(rows)
+    else:
+        images = np.array([row.reshape(3, 32, 32).transpose(1, 2, 0) for row in rows], dtype=np.uint8)
+    elapsed = time.perf_counter() - started
+    assert images.shape == (60000, 32, 32, 3)
+    return {"load_s": elapsed, "cpu_s": _cpu_s() - cpu, "base_rss_mb": base,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "hwm_mb": _status_mb("VmHWM")}
 
 
 def _measure(case: str, source: Path, cache: Path) -> dict:
@@ -112,18 +157,22 @@ def _measure(case: str, source: Path, cache: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _row(step: str, measured: dict, *, target_s: float | None = None, note: str = "") -> dict:
+def _row(step: str, measured: dict, *, target_s: float | None = None, note: str = "",
+         memory_target: bool = True) -> dict:
     over = measured["peak_rss_mb"] - measured["base_rss_mb"]
-    met_memory = over <= PEAK_OVER_ARRAYS_MAX * ARRAYS_MB
-    met_speed = target_s is None or measured["load_s"] <= target_s
+    met_memory = not memory_target or over <= PEAK_OVER_ARRAYS_MAX * ARRAYS_MB
+    # Speed targets are judged on CPU time: this machine's cores are shared, and
+    # wall time there measures the neighbours as much as the code.
+    met_speed = target_s is None or measured["cpu_s"] <= target_s
     return {
         "step": step,
-        "load_s": round(measured["load_s"], 3),
-        "target_s": target_s,
+        "wall_s": round(measured["load_s"], 3),
+        "cpu_s": round(measured["cpu_s"], 3),
+        "target_cpu_s": None if target_s is None else round(target_s, 3),
         "peak_rss_mb": round(measured["peak_rss_mb"], 1),
         "over_base_mb": round(over, 1),
         "vm_hwm_mb": round(measured["hwm_mb"], 1),
-        "mem_target_mb": round(PEAK_OVER_ARRAYS_MAX * ARRAYS_MB, 1),
+        "mem_target_mb": round(PEAK_OVER_ARRAYS_MAX * ARRAYS_MB, 1) if memory_target else None,
         "met": met_memory and met_speed,
         "note": note,
     }
@@ -144,17 +193,22 @@ def run() -> list[dict]:
         naive = _measure("naive", batches, tmp / "unused")
         rows.append(_row("pickles vectorised", fast, target_s=PICKLES_MAX_S))
         rows.append(_row("pickles naive loop", naive,
-                         note=f"{naive['load_s'] / fast['load_s']:.1f}x slower than vectorised"))
+                         note=f"{naive['cpu_s'] / fast['cpu_s']:.1f}x the CPU time of vectorised"))
+        rows_fast = _measure("rows-vectorised", batches, tmp / "unused")
+        rows_naive = _measure("rows-naive", batches, tmp / "unused")
+        rows.append(_row("rows->images only, vectorised", rows_fast, memory_target=False))
+        rows.append(_row("rows->images only, naive loop", rows_naive, memory_target=False,
+                         note=f"{rows_naive['cpu_s'] / rows_fast['cpu_s']:.1f}x the CPU time of vectorised"))
         serial = _measure("folder-1", Path(source), tmp / "cache-serial")
         rows.append(_row("image folder first load, 1 process", serial))
         if (os.cpu_count() or 1) >= 2:
             parallel = _measure("folder-2", Path(source), tmp / "cache-parallel")
             rows.append(_row("image folder first load, 2 processes", parallel,
-                             note=f"{serial['load_s'] / parallel['load_s']:.2f}x vs 1 process "
+                             note=f"wall {serial['load_s'] / parallel['load_s']:.2f}x faster than 1 process "
                                   f"(load average {os.getloadavg()[0]:.1f})"))
         cached = _measure("folder-1", Path(source), tmp / "cache-serial")
-        rows.append(_row("image folder cached load", cached, target_s=fast["load_s"] * 1.5,
-                         note=f"{serial['load_s'] / cached['load_s']:.0f}x faster than first load; "
+        rows.append(_row("image folder cached load", cached, target_s=fast["cpu_s"] * 1.5,
+                         note=f"{serial['cpu_s'] / cached['cpu_s']:.0f}x less CPU than first load; "
                               "target: within 1.5x of the pickles"))
     return rows
 
