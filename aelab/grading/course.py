@@ -33,6 +33,9 @@ class Part:
     grade_id: str  # solution cell grade_id, e.g. "ex08-loader"
     test_grade_id: str  # "ex08-loader-test"; the gradebook's grade cell
     points: float
+    # False for a part checked only through artefacts (a test cell with no solution
+    # cell of the same name, e.g. the trained model of a notebook).
+    has_solution: bool = True
 
     @property
     def name(self) -> str:
@@ -144,10 +147,10 @@ def parse_assignment(name: str, notebook: str, nb) -> Assignment:
         if test_id not in tests:
             continue  # an ungraded solution cell (e.g. a helper the student writes)
         parts.append(Part(name, grade_id, test_id, tests[test_id]))
-    orphans = sorted(set(tests) - {p.test_grade_id for p in parts})
-    if orphans:
-        raise ValueError(
-            f"{name}: test cells {orphans} have no solution cell named without '-test': "
-            "name each test cell '<solution grade_id>-test'"
-        )
+    for test_id, points in tests.items():
+        if test_id in {p.test_grade_id for p in parts}:
+            continue
+        if not test_id.endswith("-test"):
+            raise ValueError(f"{name}: graded cell {test_id!r} must be named '<part grade_id>-test'")
+        parts.append(Part(name, test_id.removesuffix("-test"), test_id, points, has_solution=False))
     return Assignment(name, notebook, tuple(parts), tuple(locked))

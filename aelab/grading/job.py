@@ -50,9 +50,11 @@ TOOLS = ("nbexec.py", "harness.py")
 # Statuses, worst first: the job's status is the worst thing that happened.
 STATUS_ORDER = ("malformed", "grader_error", "kernel_died", "timeout", "memory_limit",
                 "cell_error", "tampered", "ok")
-# aelab subpackages a notebook never needs; hidden so a submission cannot call
-# the reference models or experiments instead of writing the code.
-HIDDEN_PACKAGES = ("grading", "commands", "experiments", "models")
+# aelab subpackages a notebook never needs (the notebooks do use aelab.experiments
+# and aelab.models for orchestration and plots: a solution cell that calls them
+# instead of writing the code fails when run alone, which the all-or-nothing
+# rule turns into 0 points for the part).
+HIDDEN_PACKAGES = ("grading", "commands")
 REFERENCE_IMPORT = re.compile(r"\baelab\b")
 
 
@@ -207,6 +209,7 @@ def _grade_into(spec: JobSpec, course: Course, assignment, result: dict, statuse
     autograde = course.autograde_dir / spec.assignment
     inputs_mod = _load_module(autograde / "inputs.py", f"aelab_inputs_{spec.assignment}")
     seed = secrets.randbits(31)
+    (work / "truth" / "seed.json").write_text(json.dumps({"seed": seed}))
     inputs_mod.make_inputs(work / "extract" / "inputs", work / "truth", seed)
     shutil.copy(autograde / "probes.py", work / "extract" / "probes.py")
     for grade_id, source in solutions.items():
@@ -243,7 +246,10 @@ def _grade_into(spec: JobSpec, course: Course, assignment, result: dict, statuse
             continue
         part["total"] += 1
         part["passed"] += test["outcome"] == "passed"
-    for part in result["parts"].values():
+    solution_parts_earned = all(
+        p["passed"] == p["total"] > 0 for gid, p in result["parts"].items()
+        if assignment.part(gid).has_solution)
+    for grade_id, part in result["parts"].items():
         if part["total"] == 0:
             part["notes"].append("no hidden checks ran for this part")
             continue
@@ -252,6 +258,11 @@ def _grade_into(spec: JobSpec, course: Course, assignment, result: dict, statuse
         earned = part["passed"] == part["total"]
         if any("reference package" in note for note in part["notes"]):
             earned = False
+        if not assignment.part(grade_id).has_solution and not solution_parts_earned:
+            # An artefact-only part (e.g. the trained model) is built from the student's
+            # solution cells: it counts only when they all pass run alone.
+            earned = False
+            part["notes"].append("counts only when every solution cell of the notebook passes")
         part["points"] = part["max_points"] if earned else 0.0
 
 
@@ -296,6 +307,8 @@ def rebuild(release_nb, submitted_nb, assignment) -> tuple:
             elif _canonical(theirs.source) != _canonical(cell.source):
                 tamper.append(f"locked cell {grade_id} was edited: restored from the release")
     for part in assignment.parts:
+        if not part.has_solution:
+            continue
         for cell in graded.cells:
             if nbgrader_meta(cell).get("grade_id") == part.grade_id:
                 solutions[part.grade_id] = cell.source

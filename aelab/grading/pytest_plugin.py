@@ -42,6 +42,11 @@ class Job:
         self.outputs = root / "extract" / "out"
         self.artefacts = root / "nb" / "artefacts"
 
+    @property
+    def seed(self) -> int:
+        """The grading-time random seed of this job (held-out samples, fixtures)."""
+        return int(json.loads((self.truth / "seed.json").read_text())["seed"])
+
     def part_state(self, grade_id: str) -> dict:
         path = self.outputs / f"{grade_id}.json"
         try:

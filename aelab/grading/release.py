@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -65,6 +64,18 @@ def normalise(nb) -> str:
     return nbformat.writes(nb, version=NBFORMAT_VERSION) + "\n"
 
 
+def _nbgrader_api(work: Path):
+    """nbgrader's Python API on a temporary course, configured by the repository's file."""
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO_ROOT)).load_config()
+    config.CourseDirectory.root = str(work)
+    config.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
+    os.environ["PATH"] = f"{_venv_bin()}{os.pathsep}{os.environ.get('PATH', '')}"  # alembic
+    return NbGraderAPI(config=config)
+
+
 def generate(course: Course, out_dir: Path) -> dict[str, Path]:
     """Run ``nbgrader generate_assignment`` for every assignment into ``out_dir``.
 
@@ -84,19 +95,13 @@ def generate(course: Course, out_dir: Path) -> dict[str, Path]:
                 )
             shutil.copytree(course.source_dir / name, work / "solutions" / name,
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        shutil.copy(REPO_ROOT / "nbgrader_config.py", work / "nbgrader_config.py")
-        env = dict(os.environ, PATH=f"{_venv_bin()}{os.pathsep}{os.environ.get('PATH', '')}")
+        api = _nbgrader_api(work)
         results: dict[str, Path] = {}
         for name in course.assignment_names():
-            proc = subprocess.run(
-                [str(_venv_bin() / "nbgrader"), "generate_assignment", name, "--force",
-                 f"--CourseDirectory.root={work}",
-                 f"--CourseDirectory.db_url=sqlite:///{work / 'gradebook.db'}",
-                 "--log-level=WARN"],
-                cwd=work, env=env, capture_output=True, text=True, timeout=300,
-            )
-            if proc.returncode != 0:
-                raise RuntimeError(f"nbgrader generate_assignment {name} failed:\n{proc.stderr[-4000:]}")
+            outcome = api.generate_assignment(name, force=True, create=True)
+            if not outcome.get("success"):
+                raise RuntimeError(f"nbgrader generate_assignment {name} failed:\n"
+                                   f"{outcome.get('error', '')}\n{outcome.get('log', '')[-4000:]}")
             generated = next((work / "exercises" / name).glob("*.ipynb"))
             target = out_dir / name / generated.name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +159,7 @@ def leaks(course: Course, assignment: str, released_text: str) -> list[str]:
     stubbed = {nbgrader_meta(c).get("grade_id"): c.source for c in released.cells
                if nbgrader_meta(c).get("solution")}
     for part in course.assignment(assignment).parts:
-        if "NotImplementedError" not in stubbed.get(part.grade_id, ""):
+        if part.has_solution and "NotImplementedError" not in stubbed.get(part.grade_id, ""):
             problems.append(f"{assignment}: solution cell {part.grade_id} is not stubbed in the release")
     return problems
 
