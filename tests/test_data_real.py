@@ -66,3 +66,20 @@ def test_subsample_of_real_data(real_cifar):
     small = subsample(real_cifar, 1000, 200, seed=0)
     assert np.bincount(small.y_train).tolist() == [100] * 10
     assert np.bincount(small.y_test).tolist() == [20] * 10
+
+
+@pytest.mark.slow
+def test_real_data_round_trips_through_the_official_format(real_cifar, tmp_path):
+    """Full-size batches written by the fixtures writer read back bit-identical
+    (the same path the official cifar-10-python.tar.gz takes, at full size)."""
+    from aelab.data.batches import read_batches_dir
+    from aelab.data.fixtures import write_cifar_batches
+
+    directory = write_cifar_batches(tmp_path / "cifar-10-batches-py", real_cifar.x_train,
+                                    real_cifar.y_train, real_cifar.x_test, real_cifar.y_test)
+    x_train, y_train, x_test, y_test, names = read_batches_dir(directory)
+    assert names == CIFAR10_CLASSES
+    np.testing.assert_array_equal(x_train, real_cifar.x_train)
+    np.testing.assert_array_equal(y_train, real_cifar.y_train)
+    np.testing.assert_array_equal(x_test, real_cifar.x_test)
+    np.testing.assert_array_equal(y_test, real_cifar.y_test)
