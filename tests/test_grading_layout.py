@@ -36,3 +36,16 @@ def test_bad_inputs_say_what_to_do(toy_course, tmp_path):
         discover(tmp_path / "weird", toy_course)
     with pytest.raises(ValueError, match="workers"):
         run_grading(toy_course, tmp_path / "weird", tmp_path / "out", settings=FAST, workers=0)
+
+
+def test_grade_command_prints_summary(toy_course, tmp_path, capsys):
+    from aelab.cli import main
+
+    subs = tmp_path / "subs"
+    write(subs, "erin", honest(toy_course))
+    code = main(["grade", str(subs), "--course", str(toy_course.root), "--out", str(tmp_path / "out"),
+                 "--no-progress", "--cell-timeout", "30"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "erin" in out and "5 / 5" in out and "1 submissions: ok 1" in out
+    assert (tmp_path / "out" / "feedback" / "erin" / "toy.html").is_file()

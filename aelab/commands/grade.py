@@ -34,6 +34,8 @@ def register(subparsers) -> None:
     parser.add_argument("--notebook-timeout", type=int, default=420,
                         help="seconds per whole notebook (default 420)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--course", default=None,
+                        help="course root with solutions/, exercises/, autograde/ (default: this repository)")
     parser.set_defaults(func=_grade)
 
 
@@ -54,7 +56,8 @@ def _grade(args) -> int:
     from ..grading.report import summary_table
 
     settings = settings_from_args(args)
-    results = run_grading(Course.default(), args.submissions, Path(args.out), settings=settings,
+    course = Course.at(args.course) if args.course else Course.default()
+    results = run_grading(course, args.submissions, Path(args.out), settings=settings,
                           workers=args.workers, scheduler=args.scheduler,
                           assignment=args.assignment, progress=not args.no_progress)
     print(summary_table(results))
