@@ -32,7 +32,9 @@ write_results("ex08", metrics, profile=profile, data_source=config.data_source()
               runtime_s=1.5)
 write_results("ex08-notebook", {"cells_run": 2}, profile=profile,
               data_source=config.data_source(), seeds=[0], runtime_s=2.0)
+### BEGIN SOLUTION
 print("ran in profile", profile.name)
+### END SOLUTION
 """
 
 
@@ -89,6 +91,7 @@ def test_build_caches_by_key_and_shows_results(mini_book, tmp_path, monkeypatch)
     notebook_html = (first.html_dir / "solutions" / "ex08" / "fake.html").read_text()
     assert "ran in profile quick" in notebook_html
     assert "GRADED-TEST-MARKER" not in notebook_html  # remove-cell tag honoured
+    assert "BEGIN SOLUTION" not in notebook_html and "END SOLUTION" not in notebook_html
     assert (first.html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
 
     second = build.build_book("quick", data, root=root, out_dir=out)

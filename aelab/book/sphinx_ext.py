@@ -68,7 +68,28 @@ def _expand_figure_markers(app, docname: str, source: list[str]) -> None:
     source[0] = FIGURE_MARKER.sub(expand, source[0])
 
 
+_NBGRADER_MARKERS = {"### BEGIN SOLUTION", "### END SOLUTION"}
+
+
+def _strip_solution_markers(docname: str, source: list[str]) -> None:
+    """Drop nbgrader's ``### BEGIN/END SOLUTION`` comment lines from solution notebooks:
+    readers see the code, not the markup that cuts it out of the student version.
+    (Test cells are removed by their ``remove-cell`` tag.) Only comment lines go, so
+    what executes is unchanged."""
+    if not docname.startswith("solutions/") or "### BEGIN SOLUTION" not in source[0]:
+        return
+    import nbformat
+
+    notebook = nbformat.reads(source[0], as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            lines = cell.source.split("\n")
+            cell.source = "\n".join(ln for ln in lines if ln.strip() not in _NBGRADER_MARKERS)
+    source[0] = nbformat.writes(notebook)
+
+
 def _expand_markers(app, docname: str, source: list[str]) -> None:
+    _strip_solution_markers(docname, source)
     _expand_figure_markers(app, docname, source)
     if not MARKER.search(source[0]):
         return
