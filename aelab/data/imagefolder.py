@@ -17,14 +17,14 @@ import multiprocessing as mp
 import os
 import re
 import sys
-import tarfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from . import tarstream
 from .checksums import describe
 from .errors import DataError
 
@@ -137,35 +137,10 @@ def _iter_directory(root: Path) -> Iterator[tuple[tuple[str, ...], Path]]:
             yield (*rel, filename), path
 
 
-def _iter_archive(path: Path) -> Iterator[tuple[tuple[str, ...], bytes]]:
-    total = 0
-    try:
-        with tarfile.open(path, mode="r|*") as archive:
-            for member in archive:
-                if member.isdir():
-                    continue
-                name = PurePosixPath(member.name)
-                if name.is_absolute() or ".." in name.parts:
-                    raise DataError(f"{describe(path)}: unsafe member path {member.name!r}; "
-                                    "re-create the archive with relative paths")
-                if not member.isfile():
-                    raise DataError(f"{describe(path)}: member {member.name!r} is a link or "
-                                    "special file; re-create the archive with regular files only")
-                if member.size > MAX_MEMBER_BYTES:
-                    raise DataError(f"{describe(path)}: member {member.name!r} is {member.size} "
-                                    "bytes, too large for an image of this dataset")
-                total += member.size
-                if total > MAX_TOTAL_BYTES:
-                    raise DataError(f"{describe(path)}: more than {MAX_TOTAL_BYTES} bytes of "
-                                    "members; this is not an image dataset archive")
-                parts = tuple(p for p in name.parts if p != ".")
-                handle = archive.extractfile(member)
-                yield parts, handle.read()
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        # zlib.error and gzip.BadGzipFile are OSError subclasses.
-        raise DataError(
-            f"{describe(path)}: truncated or corrupt archive ({exc}); download or copy it again"
-        ) from exc
+def _iter_archive(path: Path, bar=None) -> Iterator[tuple[tuple[str, ...], bytes]]:
+    # Looked up at call time so that tests can lower the limits.
+    return tarstream.iter_files(path, max_member_bytes=MAX_MEMBER_BYTES,
+                                max_total_bytes=MAX_TOTAL_BYTES, bar=bar)
 
 
 def decode_images(payloads: Sequence[bytes | Path], names: Sequence[str],
@@ -262,16 +237,18 @@ def read_image_folder(source: str | os.PathLike, *, class_names: Sequence[str] |
         raise DataError(f"{describe(path)}: no such file or directory; check the path")
     if workers is None:
         workers = default_workers()
+    from tqdm.auto import tqdm
+
     if path.is_dir():
         tree, top = _collect(_iter_directory(path), path)
         where = f"{describe(path)}/"
     else:
-        tree, top = _collect(_iter_archive(path), path)
+        with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, unit_divisor=1024,
+                  desc=f"reading {path.name}", disable=not progress, leave=False) as bar:
+            tree, top = _collect(_iter_archive(path, bar), path)
         where = f"{describe(path)}:"
     where += "".join(f"{part}/" for part in top)
     names = _check_classes(tree, path, class_names)
-    from tqdm.auto import tqdm
-
     total = sum(len(files) for split in SPLITS for files in tree[split].values())
     bar = tqdm(total=total, unit="img", desc=f"decoding {path.name}", disable=not progress,
                leave=False)
