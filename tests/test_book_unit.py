@@ -111,8 +111,8 @@ def test_results_page_shows_every_metric_provenance_and_references(tmp_path):
 def test_results_page_reports_missing_files_and_metrics(tmp_path):
     text, problems = results_page.render_exercise("ex10", "full", tmp_path)
     assert "No results for the `full` profile" in text
-    assert any("ex10-full.json" in p for p in problems)
-    write_results("ex10", {"test": {"kl_nats_per_image": 20.0}}, profile="full", data_source=None,
+    assert any("ex10-notebook-full.json" in p for p in problems)
+    write_results("ex10-notebook", {"test": {"kl_nats_per_image": 20.0}}, profile="full", data_source=None,
                   seeds=[1], runtime_s=1.0, out_dir=tmp_path)
     text, problems = results_page.render_exercise("ex10", "full", tmp_path)
     assert any("bits/dim" in p for p in problems)  # a reference with no measured counterpart

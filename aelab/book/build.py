@@ -83,9 +83,8 @@ def needs_figures(root: Path, toc_path: Path) -> bool:
 
 
 def _expected_results(exercises: list[str], profile: str) -> list[str]:
-    return [f"{ex}-{profile}.json" for ex in exercises] + [
-        f"{ex}-notebook-{profile}.json" for ex in exercises
-    ]
+    """Results files the solution notebooks must leave behind (see results_page.REQUIRED_KIND)."""
+    return [f"{ex}-notebook-{profile}.json" for ex in exercises]
 
 
 def write_effective_config(

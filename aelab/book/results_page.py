@@ -26,6 +26,9 @@ RUN_KINDS: dict[str, str] = {
     "experiment": "{exercise}-{profile}.json",
     "notebook": "{exercise}-notebook-{profile}.json",
 }
+# Every solution notebook writes this one; the other is written when the notebook
+# also runs the packaged experiment (aelab.experiments), and is shown when present.
+REQUIRED_KIND = "notebook"
 MARKER = re.compile(r"<!--\s*aelab-results\s+(?P<what>[\w-]+)\s*-->")
 
 
@@ -121,10 +124,8 @@ def render_exercise(
     runs = load_runs(results_dir, exercise, profile)
     problems = []
     lines = [f"{hashes} {EXERCISES[exercise]}", ""]
-    missing = [
-        RUN_KINDS[k].format(exercise=exercise, profile=profile) for k in RUN_KINDS if k not in runs
-    ]
-    for name in missing:
+    if REQUIRED_KIND not in runs:
+        name = RUN_KINDS[REQUIRED_KIND].format(exercise=exercise, profile=profile)
         problems.append(f"results file {name} not found in {results_dir}")
     if not runs:
         lines += [
