@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
-from bench import __main__ as runner
+# bench/ is a top-level folder, not part of the installed package: import it from
+# the repository root, as `python -m bench` does.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import __main__ as runner  # noqa: E402
 
 
 def test_format_table_aligns_union_of_columns():
