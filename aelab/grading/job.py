@@ -118,6 +118,7 @@ def grader_fingerprint(course: Course, assignment: str, settings: Settings) -> s
     """Hash of everything that decides a grade besides the submission."""
     digest = hashlib.sha256()
     files = sorted((course.autograde_dir / assignment).rglob("*.py"))
+    files += sorted(course.autograde_dir.glob("*.py"))  # shared helpers (held-out images)
     files += [course.thresholds_path, course.release_notebook(assignment)]
     files += [Path(__file__).parent / name for name in (*TOOLS, "pytest_plugin.py", "job.py")]
     for path in files:
@@ -381,8 +382,12 @@ def _run_notebook(spec: JobSpec, work: Path, notebook: str, hidden: list[Path]) 
         status = {"status": "kernel_died", "reason": "the notebook run ended without a status",
                   "errors": []}
     if run.timed_out:
+        try:
+            where = f" (stopped in cell {int(json.loads((nb_dir / 'progress.json').read_text())['cell'])})"
+        except (OSError, ValueError, KeyError, TypeError):
+            where = ""
         status = {"status": "timeout", "errors": status.get("errors", []),
-                  "reason": f"the notebook ran longer than {settings.notebook_timeout_s} s in total"}
+                  "reason": f"the notebook ran longer than {settings.notebook_timeout_s} s in total{where}"}
     elif not run.ok and status["status"] == "ok":
         status = {"status": "kernel_died", "errors": [],
                   "reason": f"the notebook runner exited with {run.returncode} ({run.killed_by or 'no signal'})"}
