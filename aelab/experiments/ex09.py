@@ -89,10 +89,10 @@ def settings_for(profile: config.Profile) -> Settings:
             default_model=default,
         ),
         full=Settings(
-            n_train=None, n_test=None, cv_subset=3000, cv_folds=3, cv_epochs=3,
+            n_train=None, n_test=None, cv_subset=2400, cv_folds=3, cv_epochs=3,
             cv_grid=_grid(default, noise=(0.0, 1.0, 16.0), hidden=((256, 128),), rates=(3e-3,)),
-            ae_train=15000, ae_epochs=5, cnn_train=10000, cnn_epochs=6,
-            sweep_bits=(8, 16, 30, 48), sweep_ae_train=5000, sweep_ae_epochs=3, sweep_queries=2000,
+            ae_train=12000, ae_epochs=5, cnn_train=10000, cnn_epochs=5,
+            sweep_bits=(8, 16, 30, 48), sweep_ae_train=3000, sweep_ae_epochs=3, sweep_queries=2000,
             default_model=default,
         ),
     )
