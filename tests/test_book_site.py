@@ -123,7 +123,9 @@ def test_every_page_in_a_real_browser(served_book):
             )
             page.evaluate("window.MathJax && window.MathJax.startup ? "
                           "window.MathJax.startup.promise : null")
-            page.wait_for_load_state("networkidle")
+            page.wait_for_function(
+                "Array.from(document.images).every(i => i.complete)", timeout=20_000
+            )
             math = page.evaluate(
                 """() => {
                   const spans = document.querySelectorAll('.math');
