@@ -82,17 +82,17 @@ def settings_for(profile: config.Profile) -> Settings:
     default = {"noise_stddev": 4.0, "hidden_sizes": (512, 256), "learning_rate": 1e-3}
     return profile.pick(
         quick=Settings(
-            n_train=2000, n_test=500, cv_subset=900, cv_folds=2, cv_epochs=1,
+            n_train=2000, n_test=500, cv_subset=600, cv_folds=2, cv_epochs=1,
             cv_grid=_grid(default, noise=(0.0,)),
-            ae_train=2000, ae_epochs=3, cnn_train=2000, cnn_epochs=2,
-            sweep_bits=(16, 30), sweep_ae_train=1000, sweep_ae_epochs=1, sweep_queries=300,
+            ae_train=2000, ae_epochs=3, cnn_train=2000, cnn_epochs=1,
+            sweep_bits=(16, 30), sweep_ae_train=800, sweep_ae_epochs=1, sweep_queries=300,
             default_model=default,
         ),
         full=Settings(
-            n_train=None, n_test=None, cv_subset=2400, cv_folds=3, cv_epochs=3,
-            cv_grid=_grid(default, noise=(0.0, 1.0, 16.0), hidden=((256, 128),), rates=(3e-3,)),
-            ae_train=12000, ae_epochs=5, cnn_train=10000, cnn_epochs=5,
-            sweep_bits=(8, 16, 30, 48), sweep_ae_train=3000, sweep_ae_epochs=3, sweep_queries=2000,
+            n_train=None, n_test=None, cv_subset=1800, cv_folds=3, cv_epochs=3,
+            cv_grid=_grid(default, noise=(0.0, 16.0), hidden=((256, 128),), rates=(3e-3,)),
+            ae_train=10000, ae_epochs=5, cnn_train=8000, cnn_epochs=5,
+            sweep_bits=(8, 16, 30, 48), sweep_ae_train=2000, sweep_ae_epochs=3, sweep_queries=1000,
             default_model=default,
         ),
     )
@@ -102,25 +102,36 @@ def settings_for(profile: config.Profile) -> Settings:
 # Training and hashing
 
 
-def train_hashing_autoencoder(x_train, *, num_bits=NUM_BITS, noise_stddev, hidden_sizes,
-                              learning_rate, epochs, batch_size=128, seed=0, x_val=None,
-                              verbose=0):
-    """Train the hashing autoencoder on ``(n, 32, 32, 3) uint8`` images.
+def fit_autoencoder(autoencoder, x_train, *, epochs, batch_size=128, seed=0, x_val=None, verbose=0):
+    """Train a compiled autoencoder on ``(n, 32, 32, 3) uint8`` images (targets = inputs).
 
-    Returns ``(autoencoder, encoder, history_dict)``. ``x_val`` (uint8) is the
-    validation set of ``fit`` (early stopping on its reconstruction loss).
+    ``x_val`` (uint8) is ``fit``'s validation set; early stopping on its loss
+    (or on the training loss without it) restores the best weights. Returns the history dict.
     """
     keras.utils.set_random_seed(seed)
-    autoencoder, encoder = build_hashing_autoencoder(
-        num_bits=num_bits, hidden_sizes=tuple(hidden_sizes), noise_stddev=noise_stddev,
-        learning_rate=learning_rate, image_shape=x_train.shape[1:])
     train = make_dataset(x_train, batch_size=batch_size, shuffle=True, seed=seed)
     val = make_dataset(x_val, batch_size=512) if x_val is not None else None
     callbacks = [keras.callbacks.EarlyStopping(
         monitor="val_loss" if val is not None else "loss", patience=2, restore_best_weights=True)]
     history = autoencoder.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks,
                               verbose=verbose)
-    return autoencoder, encoder, history.history
+    return history.history
+
+
+def train_hashing_autoencoder(x_train, *, num_bits=NUM_BITS, noise_stddev, hidden_sizes,
+                              learning_rate, epochs, batch_size=128, seed=0, x_val=None,
+                              verbose=0):
+    """Build (:func:`aelab.models.hashing.build_hashing_autoencoder`) and train on uint8 images.
+
+    Returns ``(autoencoder, encoder, history_dict)``.
+    """
+    keras.utils.set_random_seed(seed)
+    autoencoder, encoder = build_hashing_autoencoder(
+        num_bits=num_bits, hidden_sizes=tuple(hidden_sizes), noise_stddev=noise_stddev,
+        learning_rate=learning_rate, image_shape=x_train.shape[1:])
+    history = fit_autoencoder(autoencoder, x_train, epochs=epochs, batch_size=batch_size, seed=seed,
+                              x_val=x_val, verbose=verbose)
+    return autoencoder, encoder, history
 
 
 def encode(model, x, batch_size: int = 512) -> np.ndarray:
@@ -262,11 +273,90 @@ def noise_ablation(rows: list[dict], chosen: dict) -> list[dict]:
     return sorted(same, key=lambda r: r["noise_stddev"])
 
 
+def linear_baselines(x_db, y_db, x_q, *, num_bits=NUM_BITS, seed=0, fit_size=5000) -> dict:
+    """LSH, PCA-sign and PCA-ITQ hashes ``{name: (db_bits, query_bits)}`` on the same protocol.
+
+    Fitted on a stratified subset of ``fit_size`` database images (uint8).
+    """
+    fit_idx = stratified_indices(y_db, min(fit_size, len(y_db)), seed=seed + 3)
+    out = {}
+    for kind, name in (("lsh", "lsh"), ("pca", "pca_sign"), ("itq", "pca_itq")):
+        db_b, q_b = linear_baseline_bits(kind, num_bits, x_db[fit_idx], [x_db, x_q], seed=seed)
+        out[name] = (db_b, q_b)
+    return out
+
+
+def cnn_hashes(x_db, y_db, x_q, y_q, *, settings: Settings, num_bits=NUM_BITS, seed=0,
+               verbose=0) -> dict:
+    """Train the CNN hasher on a subset of the database and hash database and queries.
+
+    Returns ``db_bits``, ``query_bits``, ``query_codes`` (before rounding),
+    ``test_accuracy`` (of the classifier on the queries), ``epochs_run``, ``hasher``.
+    """
+    idx = stratified_indices(y_db, min(settings.cnn_train, len(y_db)), seed=seed + 4)
+    classifier, hasher, history = train_cnn_hasher(
+        x_db[idx], y_db[idx], num_bits=num_bits, epochs=settings.cnn_epochs,
+        batch_size=settings.batch_size, seed=seed, verbose=verbose)
+    db_codes, q_codes = encode(hasher, x_db), encode(hasher, x_q)
+    accuracy = float(np.mean(np.argmax(encode(classifier, x_q), axis=1) == y_q))
+    return {"db_bits": binarize(db_codes), "query_bits": binarize(q_codes), "query_codes": q_codes,
+            "test_accuracy": accuracy, "epochs_run": len(history["loss"]), "hasher": hasher}
+
+
+def bits_sweep(x_db, y_db, x_q, y_q, *, settings: Settings, chosen: dict, seed=0,
+               thirty_bits=None) -> list[dict]:
+    """mAP, purity and singleton share of every method for each of ``settings.sweep_bits``.
+
+    Queries: a stratified subset of ``settings.sweep_queries`` test images.
+    Autoencoders for the sweep train on ``settings.sweep_ae_train`` images;
+    ``thirty_bits=(db_bits, query_bits)`` dicts (all queries) are reused for
+    ``NUM_BITS`` instead of retraining (the 30-bit autoencoder is then the final model).
+    """
+    sweep_q = stratified_indices(y_q, min(settings.sweep_queries, len(y_q)), seed=seed + 5)
+    ae_idx = stratified_indices(y_db, min(settings.sweep_ae_train, len(y_db)), seed=seed + 6)
+    rows = []
+    for num_bits in settings.sweep_bits:
+        if num_bits == NUM_BITS and thirty_bits is not None:
+            db_bits, q_bits = thirty_bits
+            for name in ("lsh", "pca_sign", "pca_itq", "autoencoder"):
+                rows.append({"method": name, "num_bits": num_bits, **evaluate_hashes(
+                    db_bits[name], y_db, q_bits[name][sweep_q], y_q[sweep_q], full=False)})
+            continue
+        for name, (db_b, q_b) in linear_baselines(x_db, y_db, x_q[sweep_q], num_bits=num_bits,
+                                                  seed=seed).items():
+            rows.append({"method": name, "num_bits": num_bits,
+                         **evaluate_hashes(db_b, y_db, q_b, y_q[sweep_q], full=False)})
+        _, encoder, _ = train_hashing_autoencoder(
+            x_db[ae_idx], num_bits=num_bits, epochs=settings.sweep_ae_epochs,
+            batch_size=settings.batch_size, seed=seed, **chosen)
+        rows.append({"method": "autoencoder", "num_bits": num_bits, **evaluate_hashes(
+            binarize(encode(encoder, x_db)), y_db, binarize(encode(encoder, x_q[sweep_q])),
+            y_q[sweep_q], full=False)})
+    return rows
+
+
+def nearest_by_hamming(query_bits, db_bits, k: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Ids ``(q, k)`` and distances ``(q, k)`` of each query's ``k`` nearest database hashes.
+
+    Ties are broken by database order (stable sort), for a reproducible figure.
+    """
+    from ..retrieval import hamming_distances
+
+    dist = hamming_distances(pack_bits(query_bits), pack_bits(db_bits))
+    ids = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    return ids, np.take_along_axis(dist, ids, axis=1)
+
+
 # ---------------------------------------------------------------------------
 # The whole run
 
 
-def _load(data, data_source, settings: Settings, seed: int):
+def prepare_data(data=None, *, data_source=None, settings: Settings, seed: int = 42):
+    """The protocol's data: all (full) or a stratified subset (quick) of CIFAR-10.
+
+    ``data``: a loaded :class:`aelab.data.CifarData`, else it is loaded from
+    ``data_source`` (``$AELAB_DATA``). Training images are the database, test images the queries.
+    """
     if data is None:
         data = load_cifar10(data_source, progress=False)
     n_train = settings.n_train or len(data.y_train)
@@ -290,7 +380,7 @@ def run(profile=None, *, data_source=None, seed: int = 42, results_dir=None, dat
         return time.perf_counter()
 
     t = time.perf_counter()
-    data = _load(data, config.data_source(data_source), settings, seed)
+    data = prepare_data(data, data_source=config.data_source(data_source), settings=settings, seed=seed)
     x_db, y_db, x_q, y_q = data.x_train, data.y_train, data.x_test, data.y_test
     progress(f"ex09 ({profile.name}): database {len(y_db)} training images, {len(y_q)} test queries")
     t = lap("load", t)
@@ -317,19 +407,11 @@ def run(profile=None, *, data_source=None, seed: int = 42, results_dir=None, dat
     t = lap("autoencoder", t)
 
     # 3. Baselines, same bit count and protocol.
-    for kind, name in (("lsh", "lsh"), ("pca", "pca_sign"), ("itq", "pca_itq")):
-        fit_idx = stratified_indices(y_db, min(10000, len(y_db)), seed=seed + 3)
-        db_bits[name], q_bits[name] = linear_baseline_bits(kind, NUM_BITS, x_db[fit_idx], [x_db, x_q],
-                                                          seed=seed)
+    for name, (db_b, q_b) in linear_baselines(x_db, y_db, x_q, num_bits=NUM_BITS, seed=seed).items():
+        db_bits[name], q_bits[name] = db_b, q_b
     t = lap("linear_baselines", t)
-    cnn_idx = stratified_indices(y_db, min(settings.cnn_train, len(y_db)), seed=seed + 4)
-    classifier, hasher, cnn_history = train_cnn_hasher(
-        x_db[cnn_idx], y_db[cnn_idx], epochs=settings.cnn_epochs, batch_size=settings.batch_size,
-        seed=seed)
-    cnn_db_codes, cnn_q_codes = encode(hasher, x_db), encode(hasher, x_q)
-    db_bits["cnn"], q_bits["cnn"] = binarize(cnn_db_codes), binarize(cnn_q_codes)
-    q_real["cnn"] = cnn_q_codes
-    cnn_accuracy = float(np.mean(np.argmax(encode(classifier, x_q), axis=1) == y_q))
+    cnn = cnn_hashes(x_db, y_db, x_q, y_q, settings=settings, seed=seed)
+    db_bits["cnn"], q_bits["cnn"], q_real["cnn"] = cnn["db_bits"], cnn["query_bits"], cnn["query_codes"]
     t = lap("cnn", t)
 
     methods = {}
@@ -342,27 +424,8 @@ def run(profile=None, *, data_source=None, seed: int = 42, results_dir=None, dat
     t = lap("evaluation", t)
 
     # 4. Purity and mAP against the number of bits (a subset of queries).
-    sweep_q = stratified_indices(y_q, min(settings.sweep_queries, len(y_q)), seed=seed + 5)
-    sweep_ae_idx = stratified_indices(y_db, min(settings.sweep_ae_train, len(y_db)), seed=seed + 6)
-    sweep = []
-    for num_bits in settings.sweep_bits:
-        if num_bits == NUM_BITS:
-            # The 30-bit hashes exist already (the final autoencoder, not a sweep-sized one).
-            for name in ("lsh", "pca_sign", "pca_itq", "autoencoder"):
-                sweep.append({"method": name, "num_bits": num_bits, **evaluate_hashes(
-                    db_bits[name], y_db, q_bits[name][sweep_q], y_q[sweep_q], full=False)})
-            continue
-        fit_idx = stratified_indices(y_db, min(10000, len(y_db)), seed=seed + 3)
-        for kind in ("lsh", "pca", "itq"):
-            db_b, q_b = linear_baseline_bits(kind, num_bits, x_db[fit_idx], [x_db, x_q[sweep_q]], seed=seed)
-            sweep.append({"method": {"pca": "pca_sign", "itq": "pca_itq"}.get(kind, kind),
-                          "num_bits": num_bits, **evaluate_hashes(db_b, y_db, q_b, y_q[sweep_q], full=False)})
-        _, sweep_encoder, _ = train_hashing_autoencoder(
-            x_db[sweep_ae_idx], num_bits=num_bits, epochs=settings.sweep_ae_epochs,
-            batch_size=settings.batch_size, seed=seed, **chosen)
-        sweep.append({"method": "autoencoder", "num_bits": num_bits, **evaluate_hashes(
-            binarize(encode(sweep_encoder, x_db)), y_db, binarize(encode(sweep_encoder, x_q[sweep_q])),
-            y_q[sweep_q], full=False)})
+    sweep = bits_sweep(x_db, y_db, x_q, y_q, settings=settings, chosen=chosen, seed=seed,
+                       thirty_bits=(db_bits, q_bits))
     for num_bits in settings.sweep_bits:
         progress(f"  bits {num_bits}: " + ", ".join(
             f"{r['method']} {r['map']:.4f}" for r in sweep if r["num_bits"] == num_bits))
@@ -381,7 +444,7 @@ def run(profile=None, *, data_source=None, seed: int = 42, results_dir=None, dat
         "autoencoder_training": {"epochs_run": len(ae_history["loss"]),
                                  "final_loss": ae_history["loss"][-1],
                                  "final_val_loss": ae_history["val_loss"][-1]},
-        "cnn_training": {"epochs_run": len(cnn_history["loss"]), "test_accuracy": cnn_accuracy},
+        "cnn_training": {"epochs_run": cnn["epochs_run"], "test_accuracy": cnn["test_accuracy"]},
         "methods": methods,
         "bits_sweep": sweep,
         "targets": {
