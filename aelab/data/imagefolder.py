@@ -168,18 +168,38 @@ def decode_images(payloads: Sequence[bytes | Path], names: Sequence[str],
             if progress is not None:
                 progress.update(hi - lo)
         return out
-    bounds = np.linspace(0, len(payloads), workers * 4 + 1).astype(int)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-        futures = [
-            (lo, pool.submit(_decode_chunk, payloads[lo:hi], names[lo:hi], image_shape))
-            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo
-        ]
-        for lo, future in futures:
-            chunk = future.result()
-            out[positions[lo:lo + len(chunk)]] = chunk
-            if progress is not None:
-                progress.update(len(chunk))
+    # Small chunks (~2,000 images, 6 MB of pixels): results waiting to be copied stay small.
+    bounds = np.linspace(0, len(payloads), max(workers * 4, len(payloads) // 2000) + 1).astype(int)
+    global _FORKED_WORK
+    # Forked workers inherit the payloads from this global instead of receiving
+    # pickled copies (that copy of every image's bytes cost ~60 MB of peak memory).
+    _FORKED_WORK = (payloads, names, image_shape)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+            futures = [(lo, pool.submit(_decode_forked_chunk, lo, hi))
+                       for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
+            while futures:
+                # Pop each future: a finished future keeps its chunk alive otherwise.
+                lo, future = futures.pop(0)
+                chunk = future.result()
+                del future
+                out[positions[lo:lo + len(chunk)]] = chunk
+                if isinstance(payloads, list):
+                    payloads[lo:lo + len(chunk)] = [None] * len(chunk)  # workers have their copy
+                if progress is not None:
+                    progress.update(len(chunk))
+                del chunk
+    finally:
+        _FORKED_WORK = None
     return out
+
+
+_FORKED_WORK = None
+
+
+def _decode_forked_chunk(lo: int, hi: int) -> np.ndarray:
+    payloads, names, image_shape = _FORKED_WORK
+    return _decode_chunk(payloads[lo:hi], names[lo:hi], image_shape)
 
 
 def _decode_chunk(payloads, names, image_shape) -> np.ndarray:
