@@ -119,7 +119,7 @@ def attacks(course, out_dir):
         "memory-bomb": (honest(course, scale=SCALE_CELL + textwrap.dedent("""
             _hog = []
             while True:
-                _hog.append(bytearray(64 << 20))
+                _hog.append(bytes(256 << 20))  # calloc: fails on the limit at once
             """)), "memory_limit", fit_only),  # MemoryError: the kernel survives, fit is honest
         "os-exit": (honest(course, scale=SCALE_CELL + "\nimport os\nos._exit(0)\n"),
                     "kernel_died", nothing),

@@ -17,7 +17,7 @@ from aelab.grading.job import Settings
 from aelab.grading.toy import FIT_CELL, SCALE_CELL, write_toy_course
 
 # Short limits keep the fault tests (infinite loops) quick.
-FAST = Settings(memory_gb=2.0, cell_timeout_s=8, notebook_timeout_s=90, extract_timeout_s=15,
+FAST = Settings(memory_gb=2.0, cell_timeout_s=15, notebook_timeout_s=120, extract_timeout_s=20,
                 checks_timeout_s=120)
 
 
