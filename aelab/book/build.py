@@ -204,8 +204,8 @@ def build_book(
     html_dir = build_dir / "html"
     if done.returncode != 0:
         raise BookBuildError(
-            f"jupyter-book build failed (exit {done.returncode}); notebook tracebacks are in "
-            f"{html_dir / 'reports'}"
+            f"jupyter-book build failed (exit {done.returncode}): the failing cell's traceback "
+            "or the Sphinx warnings (turned into errors by -W) are printed above"
         )
     remote = offline.remote_assets(html_dir)
     if remote:
