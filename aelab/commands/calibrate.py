@@ -21,8 +21,8 @@ def register(subparsers) -> None:
                         help="grading profile to calibrate for (default quick)")
     parser.add_argument("--data", default=None, help="CIFAR-10 source (default $AELAB_DATA)")
     parser.add_argument("--memory-gb", type=float, default=4.0, help="memory limit in GiB (default 4)")
-    parser.add_argument("--cell-timeout", type=int, default=180, help="seconds per notebook cell")
-    parser.add_argument("--notebook-timeout", type=int, default=420, help="seconds per notebook")
+    parser.add_argument("--cell-timeout", type=int, default=600, help="seconds per notebook cell")
+    parser.add_argument("--notebook-timeout", type=int, default=900, help="seconds per notebook")
     parser.add_argument("--out", default="autograde/work/calibration",
                         help="folder for the calibration runs (default autograde/work/calibration)")
     parser.add_argument("--no-verify", action="store_true",

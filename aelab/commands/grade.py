@@ -30,9 +30,10 @@ def register(subparsers) -> None:
     parser.add_argument("--data", default=None, help="CIFAR-10 source (default $AELAB_DATA)")
     parser.add_argument("--memory-gb", type=float, default=4.0,
                         help="memory limit per sandboxed process in GiB (default 4)")
-    parser.add_argument("--cell-timeout", type=int, default=180, help="seconds per notebook cell (default 180)")
-    parser.add_argument("--notebook-timeout", type=int, default=420,
-                        help="seconds per whole notebook (default 420)")
+    parser.add_argument("--cell-timeout", type=int, default=600,
+                        help="seconds per notebook cell (default 600)")
+    parser.add_argument("--notebook-timeout", type=int, default=900,
+                        help="seconds per whole notebook (default 900; quick notebooks take 30-60 s on an idle 2-core machine, 250-360 s measured on a shared one)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--course", default=None,
                         help="course root with solutions/, exercises/, autograde/ (default: this repository)")

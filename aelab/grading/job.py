@@ -63,8 +63,8 @@ class Settings:
     """Grading settings shared by every job of a run."""
 
     memory_gb: float = 4.0
-    cell_timeout_s: int = 180
-    notebook_timeout_s: int = 420
+    cell_timeout_s: int = 600
+    notebook_timeout_s: int = 900
     extract_timeout_s: int = 180
     checks_timeout_s: int = 300
     profile: str = "quick"
