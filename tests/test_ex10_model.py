@@ -40,8 +40,8 @@ def test_encoder_outputs_mean_and_log_variance_of_latent_dim(small_models, image
 def test_decoder_outputs_images_in_range(small_models):
     _, decoder = small_models
     z = np.random.default_rng(1).normal(scale=3.0, size=(6, LATENT)).astype(np.float32)
-    pixel_mean, log_scale, coeffs = (np.asarray(t) for t in decoder(z))
-    for array in (pixel_mean, log_scale, coeffs):
+    pixel_mean, log_scale = (np.asarray(t) for t in decoder(z))
+    for array in (pixel_mean, log_scale):
         assert array.shape == (6, 32, 32, 3) and array.dtype == np.float32
     assert pixel_mean.min() >= 0.0 and pixel_mean.max() <= 1.0
     assert log_scale.min() >= vae.LOG_SCALE_MIN and log_scale.max() <= vae.LOG_SCALE_MAX
@@ -51,7 +51,7 @@ def test_default_architecture_shapes():
     encoder = vae.build_encoder()
     decoder = vae.build_decoder()
     assert [tuple(o.shape) for o in encoder.outputs] == [(None, 128), (None, 128)]
-    assert [tuple(o.shape) for o in decoder.outputs] == [(None, 32, 32, 3)] * 3
+    assert [tuple(o.shape) for o in decoder.outputs] == [(None, 32, 32, 3)] * 2
 
 
 def test_builders_reject_bad_arguments():
@@ -111,9 +111,9 @@ def test_custom_loss_function_is_what_gets_optimised(small_models, images):
     encoder, decoder = small_models
     calls = []
 
-    def loss_fn(x, pixel_mean, log_scale, coeffs, z_mean, z_log_var, beta):
+    def loss_fn(x, pixel_mean, log_scale, z_mean, z_log_var, beta):
         calls.append(1)
-        return lik.negative_elbo(x, pixel_mean, log_scale, coeffs, z_mean, z_log_var, beta) * 2.0
+        return lik.negative_elbo(x, pixel_mean, log_scale, z_mean, z_log_var, beta) * 2.0
 
     model = vae.VAE(encoder, decoder, loss_fn=loss_fn, seed=6)
     model.compile(optimizer="adam")

@@ -156,7 +156,7 @@ def kl_to_standard_normal(z_mean, z_log_var):
     return ops.sum(gaussian_kl(z_mean, z_log_var), axis=1)
 
 
-def negative_elbo(x, pixel_mean, log_scale, channel_coeffs, z_mean, z_log_var, beta=1.0):
+def negative_elbo(x, pixel_mean, log_scale, z_mean, z_log_var, beta=1.0):
     """Single-sample negative ELBO per image, in nats.
 
     ``-ELBO = -log p(x | z) + beta * KL(q(z | x) || N(0, I))`` where ``z`` is the
@@ -166,15 +166,14 @@ def negative_elbo(x, pixel_mean, log_scale, channel_coeffs, z_mean, z_log_var, b
 
     Args:
         x: ``(n, 32, 32, 3)`` float in ``[0, 1]`` (``uint8 / 255``).
-        pixel_mean, log_scale, channel_coeffs: decoder outputs for ``z``,
-            ``(n, 32, 32, 3)`` each (``channel_coeffs`` may be ``None``).
+        pixel_mean, log_scale: decoder outputs for ``z``, ``(n, 32, 32, 3)`` each.
         z_mean, z_log_var: encoder outputs, ``(n, latent_dim)``.
         beta: KL weight (1 for the true ELBO; < 1 during a KL warm-up).
 
     Returns:
         ``(n,)`` float, nats per image.
     """
-    reconstruction = discretized_logistic_nll(x, pixel_mean, log_scale, channel_coeffs)
+    reconstruction = discretized_logistic_nll(x, pixel_mean, log_scale)
     kl = kl_to_standard_normal(z_mean, z_log_var)
     return reconstruction + ops.cast(beta, kl.dtype) * kl
 

@@ -125,10 +125,7 @@ def build_decoder(
     half_range = (LOG_SCALE_MAX - LOG_SCALE_MIN) / 2.0
     log_scale = layers.Rescaling(half_range, offset=LOG_SCALE_MIN + half_range,
                                  name="log_scale")(raw_scale)
-    # Linear: regression coefficients of one channel's residual on another's.
-    channel_coeffs = layers.Conv2DTranspose(3, 4, strides=2, padding="same",
-                                            name="channel_coeffs")(x)
-    return keras.Model(latent, [pixel_mean, log_scale, channel_coeffs], name=name)
+    return keras.Model(latent, [pixel_mean, log_scale], name=name)
 
 
 class VAE(keras.Model):
@@ -182,10 +179,10 @@ class VAE(keras.Model):
         images = _unit_float(data[0] if isinstance(data, tuple | list) else data)
         z_mean, z_log_var = self.encoder(images, training=training)
         z = self.sampling([z_mean, z_log_var])
-        pixel_mean, log_scale, coeffs = self.decoder(z, training=training)
-        objective = ops.mean(self.loss_fn(images, pixel_mean, log_scale, coeffs, z_mean,
-                                          z_log_var, self.beta))
-        reconstruction = likelihood.discretized_logistic_nll(images, pixel_mean, log_scale, coeffs)
+        pixel_mean, log_scale = self.decoder(z, training=training)
+        objective = ops.mean(self.loss_fn(images, pixel_mean, log_scale, z_mean, z_log_var,
+                                          self.beta))
+        reconstruction = likelihood.discretized_logistic_nll(images, pixel_mean, log_scale)
         kl = likelihood.kl_to_standard_normal(z_mean, z_log_var)
         return objective, reconstruction, kl
 
@@ -315,9 +312,8 @@ def evaluate_elbo(encoder, decoder, images, *, seed: int = 0, batch_size: int = 
         x = x_all[start:start + batch_size]
         z_mean, z_log_var = (np.asarray(t) for t in encoder(x, training=False))
         z = z_mean + np.exp(0.5 * z_log_var) * rng.standard_normal(z_mean.shape).astype(np.float32)
-        pixel_mean, log_scale, coeffs = decoder(z, training=False)
-        reconstruction.append(
-            np.asarray(likelihood.discretized_logistic_nll(x, pixel_mean, log_scale, coeffs)))
+        pixel_mean, log_scale = decoder(z, training=False)
+        reconstruction.append(np.asarray(likelihood.discretized_logistic_nll(x, pixel_mean, log_scale)))
         kl_dims.append(np.asarray(likelihood.gaussian_kl(z_mean, z_log_var)))
         z_means.append(z_mean)
     reconstruction = np.concatenate(reconstruction).astype(np.float64)
