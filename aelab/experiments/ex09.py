@@ -197,9 +197,12 @@ def evaluate_hashes(db_bits, db_labels, query_bits, query_labels, *, query_codes
     """
     num_bits = db_bits.shape[1]
     db_packed, query_packed = pack_bits(db_bits), pack_bits(query_bits)
+    ks = [k for k in PRECISION_KS if k <= len(db_labels)] if full else []
+    # mAP and precision@k share one pass over the query x database distances.
+    ranking = hm.ranking_metrics(query_packed, query_labels, db_packed, db_labels,
+                                 num_bits=num_bits, ks=ks)
     out = {
-        "map": hm.mean_average_precision(query_packed, query_labels, db_packed, db_labels,
-                                         num_bits=num_bits),
+        "map": ranking["map"],
         "gini_purity": hm.gini_purity(query_bits, query_labels),
         "singleton_share": hm.singleton_share(query_bits),
     }
@@ -209,9 +212,7 @@ def evaluate_hashes(db_bits, db_labels, query_bits, query_labels, *, query_codes
     out["gini_purity_r1"] = hm.gini_purity(query_bits, query_labels, radius=1)
     out["gini_purity_r2"] = hm.gini_purity(query_bits, query_labels, radius=2)
     out["buckets"] = hm.bucket_size_distribution(query_bits)
-    ks = [k for k in PRECISION_KS if k <= len(db_labels)]
-    out["precision_at_k"] = {str(k): v for k, v in hm.precision_at_k(
-        query_packed, query_labels, db_packed, db_labels, num_bits=num_bits, k=ks).items()}
+    out["precision_at_k"] = {str(k): v for k, v in ranking["precision_at_k"].items()}
     out["lookup_r2"] = hm.hash_lookup_precision(query_packed, query_labels, db_packed, db_labels,
                                                 num_bits=num_bits, radius=2)
     balance = hm.bit_balance(db_bits)

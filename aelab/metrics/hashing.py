@@ -199,6 +199,41 @@ def _check_protocol(query_packed, query_labels, db_packed, db_labels, num_bits):
             db_words, _labels(db_labels, db_words.shape[0], "db_labels"))
 
 
+def ranking_metrics(query_packed, query_labels, db_packed, db_labels, *, num_bits: int, ks=(),
+                    chunk_size: int = 256) -> dict:
+    """Tie-aware AP per query and precision@k, from one pass over the Hamming distances.
+
+    Returns ``{"map": float, "per_query_ap": (nq,) float64, "precision_at_k": {k: float}}``.
+    See :func:`mean_average_precision` and :func:`precision_at_k` for the definitions.
+    """
+    ks = [int(v) for v in ks]
+    query_words, query_labels, db_words, db_labels = _check_protocol(
+        query_packed, query_labels, db_packed, db_labels, num_bits)
+    if any(v < 1 or v > db_words.shape[0] for v in ks):
+        raise ValueError(f"k must be in 1..{db_words.shape[0]}, got {ks}")
+    harmonic = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, db_words.shape[0] + 1))])
+    per_query, sums = [], dict.fromkeys(ks, 0.0)
+    for total, relevant in _distance_class_histograms(
+            query_words, query_labels, db_words, db_labels, num_bits, chunk_size):
+        cum_total, cum_rel = np.cumsum(total, axis=1), np.cumsum(relevant, axis=1)
+        before, relevant_before = cum_total - total, cum_rel - relevant
+        d_h = harmonic[before + total] - harmonic[before]
+        n, r = total.astype(np.float64), relevant.astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            within = np.where(n > 1, (r - 1) / (n - 1), 0.0) * (n - (before + 1) * d_h)
+            group = np.where(n > 0, r / n * ((relevant_before + 1) * d_h + within), 0.0)
+        num_relevant = relevant.sum(axis=1)
+        per_query.append(np.where(num_relevant > 0, group.sum(axis=1) / np.maximum(num_relevant, 1), 0.0))
+        rows = np.arange(total.shape[0])
+        for v in ks:
+            level = (cum_total < v).sum(axis=1)  # first level whose cumulative count reaches k
+            frac = relevant[rows, level] / np.maximum(total[rows, level], 1)
+            sums[v] += float(((relevant_before[rows, level] + (v - before[rows, level]) * frac) / v).sum())
+    per_query = np.concatenate(per_query)
+    return {"map": float(per_query.mean()), "per_query_ap": per_query,
+            "precision_at_k": {v: sums[v] / query_words.shape[0] for v in ks}}
+
+
 def mean_average_precision(query_packed, query_labels, db_packed, db_labels, *, num_bits: int,
                            chunk_size: int = 256, return_per_query: bool = False):
     """Tie-aware mean average precision over the whole database ranked by Hamming distance.
@@ -212,23 +247,9 @@ def mean_average_precision(query_packed, query_labels, db_packed, db_labels, *, 
     ``dH = H(N + n) - H(N)`` (harmonic numbers). Queries with no relevant item
     have AP 0.
     """
-    query_words, query_labels, db_words, db_labels = _check_protocol(
-        query_packed, query_labels, db_packed, db_labels, num_bits)
-    harmonic = np.concatenate([[0.0], np.cumsum(1.0 / np.arange(1, db_words.shape[0] + 1))])
-    per_query = []
-    for total, relevant in _distance_class_histograms(
-            query_words, query_labels, db_words, db_labels, num_bits, chunk_size):
-        before = np.cumsum(total, axis=1) - total
-        relevant_before = np.cumsum(relevant, axis=1) - relevant
-        d_h = harmonic[before + total] - harmonic[before]
-        n, r = total.astype(np.float64), relevant.astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            within = np.where(n > 1, (r - 1) / (n - 1), 0.0) * (n - (before + 1) * d_h)
-            group = np.where(n > 0, r / n * ((relevant_before + 1) * d_h + within), 0.0)
-        num_relevant = relevant.sum(axis=1)
-        per_query.append(np.where(num_relevant > 0, group.sum(axis=1) / np.maximum(num_relevant, 1), 0.0))
-    per_query = np.concatenate(per_query)
-    return (float(per_query.mean()), per_query) if return_per_query else float(per_query.mean())
+    out = ranking_metrics(query_packed, query_labels, db_packed, db_labels, num_bits=num_bits,
+                          chunk_size=chunk_size)
+    return (out["map"], out["per_query_ap"]) if return_per_query else out["map"]
 
 
 def precision_at_k(query_packed, query_labels, db_packed, db_labels, *, num_bits: int, k,
@@ -239,23 +260,8 @@ def precision_at_k(query_packed, query_labels, db_packed, db_labels, *, num_bits
     group that straddles rank ``k`` contributes its fraction of relevant items.
     """
     ks = [int(k)] if np.isscalar(k) else [int(v) for v in k]
-    query_words, query_labels, db_words, db_labels = _check_protocol(
-        query_packed, query_labels, db_packed, db_labels, num_bits)
-    if any(v < 1 or v > db_words.shape[0] for v in ks):
-        raise ValueError(f"k must be in 1..{db_words.shape[0]}, got {ks}")
-    sums = dict.fromkeys(ks, 0.0)
-    for total, relevant in _distance_class_histograms(
-            query_words, query_labels, db_words, db_labels, num_bits, chunk_size):
-        cum_total = np.cumsum(total, axis=1)
-        cum_rel = np.cumsum(relevant, axis=1)
-        rows = np.arange(total.shape[0])
-        for v in ks:
-            level = (cum_total < v).sum(axis=1)  # first level whose cumulative count reaches k
-            prev_total = cum_total[rows, level] - total[rows, level]
-            prev_rel = cum_rel[rows, level] - relevant[rows, level]
-            frac = relevant[rows, level] / np.maximum(total[rows, level], 1)
-            sums[v] += float(((prev_rel + (v - prev_total) * frac) / v).sum())
-    return {v: sums[v] / query_words.shape[0] for v in ks}
+    return ranking_metrics(query_packed, query_labels, db_packed, db_labels, num_bits=num_bits,
+                           ks=ks, chunk_size=chunk_size)["precision_at_k"]
 
 
 def bit_balance(bits) -> np.ndarray:
