@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
 ]
 SCREENSHOT_PAGES = ("book/intro.html", "book/q7_generative.html", "book/results.html",
-                    "solutions/ex10/ex10_vae.html")
+                    "solutions/ex08/ex08_denoising_pretraining.html")
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 
