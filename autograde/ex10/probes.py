@@ -32,9 +32,9 @@ def probe_loss(namespace, inputs_dir, out_prefix):
     kl = namespace["gaussian_kl"]
     far = log_prob(np.float32([[0.2]]), np.float32([[0.95]]), np.float32([[-6.0]]))
     np.savez(out_prefix + ".npz",
-             log_prob=np.asarray(log_prob(d["x"], d["mu"], d["ls"], d["c"]), np.float64),
-             elbo=np.asarray(elbo(d["x"], d["mu"], d["ls"], d["c"], d["zm"], d["zl"]), np.float64),
-             elbo_beta=np.asarray(elbo(d["x"], d["mu"], d["ls"], d["c"], d["zm"], d["zl"],
+             log_prob=np.asarray(log_prob(d["x"], d["mu"], d["ls"]), np.float64),
+             elbo=np.asarray(elbo(d["x"], d["mu"], d["ls"], d["zm"], d["zl"]), np.float64),
+             elbo_beta=np.asarray(elbo(d["x"], d["mu"], d["ls"], d["zm"], d["zl"],
                                        beta=float(d["beta"])), np.float64),
              kl=np.asarray(kl(d["zm"], d["zl"]), np.float64),
              far=np.asarray(far, np.float32))
@@ -50,7 +50,7 @@ def probe_generator(namespace, inputs_dir, out_prefix):
     probe_in = keras.Input((dim,))
     flat = keras.layers.Dense(3072, name="probe")(probe_in)
     image = keras.layers.Reshape((32, 32, 3))(flat)
-    decoder = keras.Model(probe_in, [image, image, image])
+    decoder = keras.Model(probe_in, [image, image])  # (pixel_mean, log_scale) like the VAE's
     kernel = np.zeros((dim, 3072), np.float32)
     for j in range(dim):
         kernel[j, j * 3] = 0.1
