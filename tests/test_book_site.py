@@ -54,7 +54,7 @@ def test_quick_book_builds_strictly(quick_book):
     for exercise in build.solution_exercises(ROOT / "_toc.yml"):
         assert (quick_book.results_dir / f"{exercise}-quick.json").is_file()
     results = (html / "book" / "results.html").read_text()
-    assert "profile <code" in results and "quick" in results
+    assert "<code class=\"docutils literal notranslate\"><span class=\"pre\">quick</span></code>" in results
     assert "not measured" not in results and "No results" not in results
     for figure in ("q3_overfitting", "q4_noise", "q6_features", "q7_kl"):
         assert list((html / "_images").glob(f"{figure}*.png")), f"figure {figure} missing"

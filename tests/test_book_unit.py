@@ -101,7 +101,7 @@ def test_results_page_shows_every_metric_provenance_and_references(tmp_path):
     assert "| `answer.matches_full_data` | no |" in text
     assert "| `shown_images` | 8 |" in text
     assert "`dae.loss_per_epoch`" in text  # listed as a series, not dropped silently
-    assert "12.5 s" in text and "profile `quick`" in text
+    assert "12.5 s" in text and "| `quick` |" in text
     # Reference rows: ours beside the public number, accuracy as a percentage.
     assert re.search(r"0\.0071 \(`dae\.test_mse`\) \| 0\.0061 after 10 epochs", text)
     assert "61.2 % (`classifier.scratch_100pct.test_accuracy`) | 55.2 %" in text

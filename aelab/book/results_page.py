@@ -91,9 +91,9 @@ def _provenance_table(kind: str, payload: dict) -> list[str]:
         f"{name} {prov[name]}" for name in ("tensorflow", "keras", "numpy", "python") if name in prov
     )
     return [
-        f"| {kind} run | profile `{payload.get('profile', '?')}` | data {data_text} "
+        f"| {kind} run | `{payload.get('profile', '?')}` | {data_text} "
         f"| {format_value(prov.get('runtime_s'))} s on {prov.get('device', '?')} "
-        f"({format_value(prov.get('host_cpus'))} CPUs) | seeds {format_value(prov.get('seeds'))} "
+        f"({format_value(prov.get('host_cpus'))} CPUs) | {format_value(prov.get('seeds'))} "
         f"| {prov.get('started_utc', '?')} | {versions} |",
     ]
 
