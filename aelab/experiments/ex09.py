@@ -90,7 +90,7 @@ def settings_for(profile: config.Profile) -> Settings:
         quick=Settings(
             n_train=2000, n_test=500, cv_subset=600, cv_folds=2, cv_epochs=1,
             cv_grid=_grid(default, noise=(0.0,)),
-            ae_train=2000, ae_epochs=3, cnn_train=2000, cnn_epochs=1,
+            ae_train=2000, ae_epochs=3, cnn_train=2000, cnn_epochs=2,
             sweep_bits=(16, 30), sweep_ae_train=800, sweep_ae_epochs=1, sweep_queries=300,
             default_model=default,
         ),
