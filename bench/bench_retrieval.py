@@ -39,7 +39,8 @@ def make_codes(n: int, kind: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray
     rng = np.random.default_rng(seed)
     if kind == "uniform":
         return rng.integers(0, 2, size=(n, NUM_BITS), dtype=np.uint8), rng.integers(0, NUM_CLASSES, n)
-    centres = rng.integers(0, 2, size=(500, NUM_BITS), dtype=np.uint8)
+    # The same centres for database and queries (seed 0), so queries land near database clusters.
+    centres = np.random.default_rng(0).integers(0, 2, size=(500, NUM_BITS), dtype=np.uint8)
     centre_of = rng.integers(0, 500, n)
     flips = rng.random((n, NUM_BITS)) < 0.04  # about one bit flipped per code
     labels = np.where(rng.random(n) < 0.5, centre_of % NUM_CLASSES, rng.integers(0, NUM_CLASSES, n))
