@@ -57,7 +57,8 @@ def mini_book(tmp_path, monkeypatch):
     root = tmp_path / "book-root"
     (root / "book").mkdir(parents=True)
     shutil.copy(ROOT / "_config.yml", root / "_config.yml")
-    shutil.copy(ROOT / "book" / "references.bib", root / "book" / "references.bib")
+    for name in ("references.bib", "favicon.svg"):  # files _config.yml names
+        shutil.copy(ROOT / "book" / name, root / "book" / name)
     (root / "node_modules").symlink_to(ROOT / "node_modules")
     (root / "book" / "intro.md").write_text("# Mini book\n\nMath: $E = mc^2$.\n")
     (root / "book" / "results.md").write_text("# Results\n\n<!-- aelab-results ex08 -->\n")
