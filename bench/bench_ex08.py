@@ -99,7 +99,7 @@ def _data(num_train: int, num_test: int):
             to_float(cifar.x_test[test]), cifar.y_test[test].astype(np.int64))
 
 
-def run(*, num_train: int = 4096, num_test: int = 1000, quality_epochs: int = 2) -> list[dict]:
+def run(*, num_train: int = 2048, num_test: int = 1000, quality_epochs: int = 2) -> list[dict]:
     """Measure both models under both policies; returns the table rows."""
     import keras
 
