@@ -73,6 +73,9 @@ def write_thresholds(course: Course, new: dict, settings: Settings) -> Path:
                      "grading-time inputs use a fresh random seed per job",
             "calibrated_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "assignments": sorted({m["assignment"] for m in metrics.values()}),
+            # assignments whose checks need thresholds but have none yet: grading them fails
+            "not_calibrated": sorted(set(course.assignment_names())
+                                     - {m["assignment"] for m in metrics.values()}),
             **results_mod.environment_info(),
         },
         "metrics": dict(sorted(metrics.items())),
