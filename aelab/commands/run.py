@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 
 from .. import config
 
@@ -40,5 +39,21 @@ def _run(args) -> int:
         seed=args.seed,
         results_dir=args.results,
     )
-    print(json.dumps(metrics, indent=2, default=str))
+    for key, value in _scalar_leaves(metrics):
+        print(f"{key:<60} {value:.4g}" if isinstance(value, float) else f"{key:<60} {value}")
+    print(f"results: {config.results_dir(args.results) / f'{args.exercise}-{profile.name}.json'}")
     return 0
+
+
+def _scalar_leaves(tree, prefix=""):
+    """Yield ``(dotted.key, value)`` for the numbers and strings of a nested dict.
+
+    Per-epoch histories and curves (lists) stay in the JSON file: a terminal
+    summary of them would bury the headline numbers.
+    """
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from _scalar_leaves(value, f"{name}.")
+        elif isinstance(value, bool | int | float | str):
+            yield name, value
