@@ -177,9 +177,10 @@ class VAE(keras.Model):
 
     def _forward(self, data, training):
         images = _unit_float(data[0] if isinstance(data, tuple | list) else data)
-        z_mean, z_log_var = self.encoder(images, training=training)
+        # The loss is computed in float32 even under a mixed-precision policy.
+        z_mean, z_log_var = (ops.cast(t, "float32") for t in self.encoder(images, training=training))
         z = self.sampling([z_mean, z_log_var])
-        pixel_mean, log_scale = self.decoder(z, training=training)
+        pixel_mean, log_scale = (ops.cast(t, "float32") for t in self.decoder(z, training=training))
         objective = ops.mean(self.loss_fn(images, pixel_mean, log_scale, z_mean, z_log_var,
                                           self.beta))
         reconstruction = likelihood.discretized_logistic_nll(images, pixel_mean, log_scale)
