@@ -84,6 +84,6 @@ def test_vae_artefacts_shapes_and_bits_per_dim(job, check_metric):
     assert float(outputs[0].min()) >= 0.0 and float(outputs[0].max()) <= 1.0
     images = np.round(x * 255.0).astype(np.uint8)
     bits = float(evaluate_elbo(encoder, decoder, images, seed=job.seed)["bits_per_dim"])
-    assert bits < 7.9, "no better than a trivial model"
+    assert bits < 8.0, "no better than a uniform guess (8 bits/dim)"
     # slack 0.015 x ~7 bits/dim ~= the contract's "quick reference + 0.1 bits/dim"
     check_metric("ex10.test_bits_per_dim", bits, direction="max", slack=0.015)
