@@ -40,6 +40,7 @@ from .. import config
 from ..data.subsets import stratified_subset, train_validation_split
 from ..metrics.classification import accuracy, mean_and_spread
 from ..metrics.reconstruction import model_reconstruction_mse
+from .common import resolve_inputs
 
 EXERCISE = "ex08"
 
@@ -395,15 +396,12 @@ def run(profile: config.Profile | str | None = None, *, data_source=None, seed: 
     """
     import keras
 
-    from ..data import load_cifar10
     from ..models.dae import build_dae
     from ..results import write_results
 
-    profile = config.get_profile(profile) if not isinstance(profile, config.Profile) else profile
-    settings = settings_for(profile)
     started = time.perf_counter()
-    source = config.data_source(data_source)
-    cifar = data if data is not None else load_cifar10(source, progress=False)
+    profile, source, cifar = resolve_inputs(profile, data_source, data)
+    settings = settings_for(profile)
     split = prepare_data(cifar, settings, seed=seed)
     progress(f"ex08 {profile.name}: {len(split.y_train)} training images, {len(split.y_val)} "
              f"validation, {len(split.y_test)} test")

@@ -27,6 +27,7 @@ import keras
 import numpy as np
 
 from .. import config
+from .common import resolve_inputs
 
 EXERCISE = "ex10"
 BITS_PER_DIM_TARGET = 5.0
@@ -185,15 +186,12 @@ def run(profile: config.Profile | str | None = None, *, data_source=None, seed: 
     ``data``: an already-loaded :class:`aelab.data.CifarData` (else loaded from
     ``data_source`` / ``$AELAB_DATA``).
     """
-    from ..data import load_cifar10
     from ..models import vae as vae_lib
     from ..results import write_results
 
-    profile = config.get_profile(profile) if not isinstance(profile, config.Profile) else profile
-    settings = settings_for(profile)
     started = time.perf_counter()
-    source = config.data_source(data_source)
-    cifar = data if data is not None else load_cifar10(source, progress=False)
+    profile, source, cifar = resolve_inputs(profile, data_source, data)
+    settings = settings_for(profile)
     x_train, x_val, x_test = split_data(cifar, settings, seed=seed)
     progress(f"ex10 {profile.name}: {len(x_train)} training images, {len(x_val)} validation, "
              f"{len(x_test)} test; up to {settings.epochs} epochs "
