@@ -31,7 +31,7 @@ sysdeps:  ## Debian packages the tests need (bubblewrap, chromium, fashion-mnist
 test: $(STAMP) sysdeps  ## whole test suite: lint, unit, real-data, exercises, book, grading
 	$(BIN)/ruff check aelab tests bench autograde
 	$(BIN)/python -m aelab.grading.release --check
-	AELAB_REQUIRE_REAL_DATA=$(if $(DATA),1,0) $(BIN)/pytest -q
+	AELAB_REQUIRE_REAL_DATA=$(if $(DATA),1,0) $(BIN)/pytest -q --durations=15
 
 test-unit: $(STAMP)  ## fast unit tests only (no real data, no book, no grading)
 	$(BIN)/pytest -q -m "not slow and not realdata"
