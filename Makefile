@@ -18,6 +18,7 @@ help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
+	@PYTHON=$(PYTHON) ./.ci/sysdeps venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade --quiet pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -25,8 +26,8 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)  ## create .venv and install the package with its pinned dev tools
 
-sysdeps:  ## Debian packages the tests need (bubblewrap, chromium, fashion-mnist)
-	@./.ci/sysdeps
+sysdeps:  ## Debian packages the tests need (bubblewrap, chromium, npm, fashion-mnist)
+	@./.ci/sysdeps test
 
 test: $(STAMP) sysdeps  ## whole test suite: lint, unit, real-data, exercises, book, grading
 	$(BIN)/ruff check aelab tests bench autograde
@@ -40,6 +41,7 @@ lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check aelab tests bench autograde
 
 book: $(STAMP)  ## build the book (runs the solutions; PROFILE=quick for a 5-minute build)
+	@./.ci/sysdeps book
 	$(BIN)/aelab book --profile $(PROFILE)
 
 run: $(STAMP)  ## run one exercise without a notebook: make run EX=ex08 PROFILE=quick
