@@ -10,6 +10,8 @@ status is not ``ok`` is *flagged* in the gradebook.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -21,7 +23,16 @@ COURSE_ID = "aelab"
 
 
 def _open(db: Path) -> Gradebook:
+    _alembic_on_path()
     return Gradebook(f"sqlite:///{Path(db).resolve()}", course_id=COURSE_ID)
+
+
+def _alembic_on_path() -> None:
+    """Put this interpreter's ``bin/`` on ``PATH``: nbgrader runs the ``alembic``
+    executable to create a gradebook, and an un-activated venv would not find it."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
 def setup_gradebook(db: Path, course: Course, assignments: list[str]) -> None:
